@@ -1,0 +1,136 @@
+import { isAbsolute, resolve } from 'node:path';
+import { z } from 'zod';
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+const TENANT = /^[A-Za-z0-9_-]{1,64}$/;
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(['true', 'false'], { error: 'expected true or false' })
+    .default(fallback ? 'true' : 'false')
+    .transform((v) => v === 'true');
+
+const wholeNumber = (min: number, max: number) =>
+  z.string().transform((v, ctx) => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      ctx.addIssue({ code: 'custom', message: `expected a whole number from ${min} to ${max}` });
+      return z.NEVER;
+    }
+    return n;
+  });
+
+const int = (fallback: number, min: number, max: number) => wholeNumber(min, max).default(fallback);
+
+const onOff = z.enum(['on', 'off'], { error: 'expected on or off' });
+
+export interface ApiKeyEntry {
+  tenant: string;
+  key: string;
+}
+
+/** `tenant:key,tenant:key`; keys shorter than 16 characters are refused as guessable. */
+const apiKeys = z
+  .string()
+  .default('')
+  .transform((raw, ctx): ApiKeyEntry[] => {
+    const entries: ApiKeyEntry[] = [];
+    for (const part of raw.split(',').map((p) => p.trim())) {
+      if (part === '') continue;
+      const colon = part.indexOf(':');
+      const tenant = part.slice(0, colon);
+      const key = part.slice(colon + 1);
+      if (colon < 1 || !TENANT.test(tenant) || key.length < 16 || /\s/.test(key)) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            'expected tenant:key pairs separated by commas (tenant: letters, digits, _ or -; key: 16+ characters)',
+        });
+        return z.NEVER;
+      }
+      entries.push({ tenant, key });
+    }
+    return entries;
+  });
+
+const list = z
+  .string()
+  .default('')
+  .transform((raw) =>
+    raw
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p !== ''),
+  );
+
+/**
+ * The whole environment of every process. One schema rather than one per app: the
+ * processes share most variables, and a variable an app does not use costs nothing.
+ */
+export const ZEnvFields = z.object({
+  REDIS_URL: z
+    .string()
+    .default('redis://127.0.0.1:6379')
+    .refine((v) => /^rediss?:\/\/[^\s]+$/.test(v), 'expected a redis:// or rediss:// URL'),
+  REDIS_CLUSTER: bool(false),
+  QUEUE_PREFIX: z
+    .string()
+    .default('{analytics}')
+    .refine((v) => /^[A-Za-z0-9_{}.-]{1,64}$/.test(v), 'expected 1-64 letters, digits or _ { } . -'),
+  PORT: int(3000, 0, 65535),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  API_KEYS: apiKeys,
+  DATA_DIR: z
+    .string()
+    .min(1)
+    .default('./.data')
+    .transform((v) => (isAbsolute(v) ? v : resolve(v))),
+  ASYNC_JOBS_ENABLED: bool(true),
+  SYNC_WAIT_MS: int(30_000, 0, 600_000),
+  WORKER_CONCURRENCY: int(2, 1, 256),
+  WORKER_SHUTDOWN_GRACE_MS: int(30_000, 0, 3_600_000),
+  JOB_ATTEMPTS: int(3, 1, 100),
+  RESULT_TTL_SECONDS: int(86_400, 1, 31_536_000),
+  RESULTS_INLINE_MAX_ROWS: int(1000, 1, 1_000_000),
+  QUERY_TIMEOUT_DEFAULT_MS: int(300_000, 1, 86_400_000),
+  QUERY_TIMEOUT_MAX_MS: int(3_600_000, 1, 86_400_000),
+  MAX_UPLOAD_BYTES: int(1_073_741_824, 1, Number.MAX_SAFE_INTEGER),
+  DUCKDB_THREADS: int(0, 0, 1024),
+  DUCKDB_MEMORY_LIMIT: z
+    .string()
+    .default('')
+    .refine(
+      (v) => v === '' || /^\d+(\.\d+)?\s?(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(v),
+      'expected a size like 2GB',
+    ),
+  DASHBOARD_PORT: int(3001, 0, 65535),
+  DASHBOARD_USER: z.string().optional(),
+  DASHBOARD_PASSWORD: z.string().optional(),
+  DASHBOARD_AUTH: onOff.default('on'),
+  DASHBOARD_READ_ONLY: bool(false),
+  RATE_LIMIT_PER_SECOND: int(0, 0, 1_000_000),
+  /** Unset means "same as RATE_LIMIT_PER_SECOND" (resolved in loadConfig). */
+  RATE_LIMIT_BURST: wholeNumber(0, 1_000_000).optional(),
+  MAX_ACTIVE_JOBS_PER_TENANT: int(0, 0, 1_000_000),
+  MAX_DATASET_BYTES_PER_TENANT: int(0, 0, Number.MAX_SAFE_INTEGER),
+  WEBHOOK_ALLOWED_HOSTS: list,
+  LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+});
+
+export const ZEnv = ZEnvFields.superRefine((env, ctx) => {
+  if (env.QUERY_TIMEOUT_DEFAULT_MS > env.QUERY_TIMEOUT_MAX_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['QUERY_TIMEOUT_DEFAULT_MS'],
+      message: `must not exceed QUERY_TIMEOUT_MAX_MS (${env.QUERY_TIMEOUT_MAX_MS})`,
+    });
+  }
+  // A half-configured login is refused rather than guessed at (pg-boss does the same).
+  if ((env.DASHBOARD_USER === undefined) !== (env.DASHBOARD_PASSWORD === undefined)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [env.DASHBOARD_USER === undefined ? 'DASHBOARD_USER' : 'DASHBOARD_PASSWORD'],
+      message: 'DASHBOARD_USER and DASHBOARD_PASSWORD must be set together',
+    });
+  }
+});

@@ -1,0 +1,10 @@
+export * from './datasets';
+export * from './errors';
+export * from './ids';
+export * from './jobs';
+export type { JsonValue } from './json';
+export * from './pagination';
+export * from './queries';
+export * from './runs';
+export * from './structured-query';
+export * from './time';

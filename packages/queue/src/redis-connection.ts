@@ -1,0 +1,58 @@
+import type { Config } from '@repo/config';
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+
+export type RedisClient = Redis | Cluster;
+
+/**
+ * Roles follow BullMQ's production guide: commands issued on behalf of an HTTP request
+ * fail fast when Redis is away (no offline queue, short timeouts), while workers and
+ * event readers block and must retry forever (maxRetriesPerRequest: null).
+ */
+export type ConnectionRole = 'request' | 'blocking';
+
+export function createRedisClient(
+  config: Pick<Config, 'REDIS_URL' | 'REDIS_CLUSTER'>,
+  role: ConnectionRole,
+  onError: (error: Error) => void,
+): RedisClient {
+  const common: RedisOptions = {
+    connectTimeout: 2_000,
+    // Reconnect forever, backing off to 2 s: a Redis that comes back is used again.
+    retryStrategy: (times) => Math.min(times * 100, 2_000),
+  };
+  const options: RedisOptions =
+    role === 'request'
+      ? { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2_000 }
+      : { ...common, maxRetriesPerRequest: null, enableOfflineQueue: true };
+  const url = new URL(config.REDIS_URL);
+  const client: RedisClient = config.REDIS_CLUSTER
+    ? new Cluster([{ host: url.hostname, port: Number(url.port || 6379) }], {
+        redisOptions: {
+          ...options,
+          username: url.username ? decodeURIComponent(url.username) : undefined,
+          password: url.password ? decodeURIComponent(url.password) : undefined,
+          tls: url.protocol === 'rediss:' ? {} : undefined,
+        },
+        enableOfflineQueue: options.enableOfflineQueue,
+        clusterRetryStrategy: (times) => Math.min(times * 100, 2_000),
+      })
+    : new Redis(config.REDIS_URL, options);
+  // Without a listener ioredis reports every failed reconnect as an unhandled error.
+  client.on('error', onError);
+  return client;
+}
+
+/** True when an error means "Redis is not reachable right now" rather than a bug. */
+export function isRedisUnavailable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as NodeJS.ErrnoException).code;
+  return (
+    error.name === 'MaxRetriesPerRequestError' ||
+    code === 'ECONNREFUSED' ||
+    code === 'ECONNRESET' ||
+    code === 'ETIMEDOUT' ||
+    /enableOfflineQueue|Connection is closed|Command timed out|connect ETIMEDOUT|LOADING|OOM command not allowed/i.test(
+      error.message,
+    )
+  );
+}

@@ -1,0 +1,52 @@
+import type { Config } from '@repo/config';
+import {
+  EXECUTION_MODES,
+  type JsonValue,
+  PRIORITIES,
+  type Priority,
+  type TQueryResults,
+} from '@repo/contracts';
+import type { JobsOptions } from 'bullmq';
+import { z } from 'zod';
+
+const ZJson: z.ZodType<JsonValue> = z.lazy(() =>
+  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(ZJson), z.record(z.string(), ZJson)]),
+);
+
+/** What the API puts on the queue and the worker parses again before running it. */
+export const ZRunQueryPayload = z.object({
+  tenant: z.string().min(1),
+  query_id: z.string().min(1),
+  dataset_id: z.string().min(1),
+  sql: z.string().min(1),
+  /** The run's parameters merged with the structured query's bound literals. */
+  params: z.record(z.string(), ZJson),
+  execution_mode: z.enum(EXECUTION_MODES),
+  priority: z.enum(PRIORITIES),
+  timeout_ms: z.number().int().positive(),
+});
+export type TRunQueryPayload = z.infer<typeof ZRunQueryPayload>;
+
+/** The job's return value: the public results object. */
+export type TRunQueryResult = TQueryResults;
+
+/**
+ * BullMQ serves jobs without a priority before prioritized ones, and lower numbers
+ * first among those: interactive work overtakes batch work that is waiting.
+ */
+const PRIORITY_VALUE: Record<Priority, number | undefined> = { interactive: undefined, batch: 10 };
+
+export function runQueryJobOptions(
+  config: Pick<Config, 'JOB_ATTEMPTS' | 'RESULT_TTL_SECONDS'>,
+  jobId: string,
+  priority: Priority,
+): JobsOptions {
+  return {
+    jobId,
+    priority: PRIORITY_VALUE[priority],
+    attempts: config.JOB_ATTEMPTS,
+    backoff: { type: 'exponential', delay: 1_000 },
+    removeOnComplete: { age: config.RESULT_TTL_SECONDS },
+    removeOnFail: { age: config.RESULT_TTL_SECONDS },
+  };
+}
