@@ -4,7 +4,7 @@
  * for the whole run (globalSetup) and each test file uses its own key prefix.
  */
 const transform = {
-  '^.+\\.ts$': ['ts-jest', { isolatedModules: true, tsconfig: '<rootDir>/tsconfig.base.json' }],
+  '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.base.json' }],
 };
 const common = {
   rootDir: __dirname,
@@ -18,7 +18,7 @@ module.exports = {
     {
       ...common,
       displayName: 'unit',
-      testMatch: ['<rootDir>/{apps,packages}/*/src/**/*.test.ts', '!**/*.int.test.ts'],
+      testMatch: ['<rootDir>/{apps,packages}/*/src/**/*.test.ts', '<rootDir>/*.test.ts', '!**/*.int.test.ts'],
     },
     {
       ...common,

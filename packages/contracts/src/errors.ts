@@ -11,6 +11,7 @@ export const ERROR_STATUS = {
   unsupported_media_type: 415,
   invalid_query: 422,
   invalid_dataset: 422,
+  dataset_required: 422,
   missing_parameter: 422,
   unexpected_parameter: 422,
   query_failed: 422,

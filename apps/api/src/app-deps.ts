@@ -1,0 +1,21 @@
+import type { Config } from '@repo/config';
+import type { Engine } from '@repo/engine';
+import type { QueryQueue, RedisClient } from '@repo/queue';
+import type { QueueEvents } from 'bullmq';
+import type { Logger } from 'pino';
+import type { DatasetRecord } from './stores/dataset-store';
+import type { QueryRecord } from './stores/query-store';
+import type { TenantRecordStore } from './stores/tenant-record-store';
+
+/** Everything the app needs, built by main.ts (or a test) and handed to createApp. */
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  /** Fail-fast connection for request-path commands. */
+  redis: RedisClient;
+  queue: QueryQueue;
+  queueEvents: QueueEvents;
+  engine: Engine;
+  datasets: TenantRecordStore<DatasetRecord>;
+  queries: TenantRecordStore<QueryRecord>;
+}

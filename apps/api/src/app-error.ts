@@ -1,0 +1,64 @@
+import { ERROR_STATUS, type ErrorCode } from '@repo/contracts';
+import type { z } from 'zod';
+
+/** The one error type of the API: a code from the contract's table, a sentence, field paths. */
+export class AppError extends Error {
+  override name = 'AppError';
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: string[] = [],
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+
+  get status(): number {
+    return ERROR_STATUS[this.code];
+  }
+
+  toJSON() {
+    return { error: { code: this.code, message: this.message, details: this.details } };
+  }
+}
+
+export function notFound(what: string, id: string): AppError {
+  return new AppError('not_found', `No ${what} with id ${JSON.stringify(id)} exists for this API key.`);
+}
+
+export function redisUnavailable(): AppError {
+  return new AppError(
+    'service_unavailable',
+    'The job store (Redis) is not reachable right now; retry shortly.',
+    [],
+    { 'Retry-After': '2' },
+  );
+}
+
+/** Zod issues as field paths (`parameters.month`) and one sentence listing them. */
+export function validationError(error: z.ZodError, where: string): AppError {
+  const details: string[] = [];
+  const parts: string[] = [];
+  for (const issue of error.issues) {
+    const base = issue.path.map(String).join('.');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        const path = base ? `${base}.${key}` : key;
+        details.push(path);
+        parts.push(`${path}: unknown field`);
+      }
+      continue;
+    }
+    const path = base || where;
+    details.push(path);
+    parts.push(`${path}: ${issue.message}`);
+  }
+  return new AppError('validation_failed', `Invalid ${where}: ${parts.join('; ')}.`, details);
+}
+
+export function parseOrThrow<S extends z.ZodType>(schema: S, value: unknown, where: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw validationError(parsed.error, where);
+  return parsed.data;
+}

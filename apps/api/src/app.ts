@@ -1,0 +1,40 @@
+import express, { type Express } from 'express';
+import type { AppDeps } from './app-deps';
+import { authenticate } from './middleware/authenticate';
+import { errorHandler, notFoundRoute } from './middleware/error-handler';
+import { requestId } from './middleware/request-id';
+import { datasetsRouter } from './routes/datasets/datasets.router';
+import { jobsRouter } from './routes/jobs/jobs.router';
+import { opsRouter } from './routes/ops/ops.router';
+import { queriesRouter, saveQueryHandler } from './routes/queries/queries.router';
+import { runsRouter } from './routes/runs/runs.router';
+
+/** JSON bodies are small (queries, run requests); datasets stream past this parser. */
+const JSON_LIMIT = '1mb';
+
+/** Builds the Express app from its dependencies; never listens (main.ts and tests do). */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(requestId);
+  app.use(opsRouter(deps));
+
+  const v1 = express.Router();
+  v1.use(authenticate(deps.config.API_KEYS));
+  v1.use((_req, res, next) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
+  v1.use('/datasets', datasetsRouter(deps));
+  const json = express.json({ limit: JSON_LIMIT, strict: true });
+  v1.post('/save', json, ...saveQueryHandler(deps));
+  v1.use('/queries', json, queriesRouter(deps));
+  v1.use('/query', json, runsRouter(deps));
+  v1.use('/jobs', jobsRouter(deps));
+  app.use('/v1', v1);
+
+  app.use(notFoundRoute);
+  app.use(errorHandler(deps.logger));
+  return app;
+}

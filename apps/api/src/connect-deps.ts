@@ -1,0 +1,47 @@
+import { mkdir } from 'node:fs/promises';
+import type { Config } from '@repo/config';
+import { createEngine } from '@repo/engine';
+import { createQueryQueue, createQueryQueueEvents, createRedisClient } from '@repo/queue';
+import type { Logger } from 'pino';
+import type { AppDeps } from './app-deps';
+import type { DatasetRecord } from './stores/dataset-store';
+import type { QueryRecord } from './stores/query-store';
+import { TenantRecordStore } from './stores/tenant-record-store';
+
+export interface ConnectedDeps {
+  deps: AppDeps;
+  /** Releases everything, last opened first. */
+  close(): Promise<void>;
+}
+
+/** Opens the API's connections: one fail-fast Redis client, the queue, QueueEvents and DuckDB. */
+export async function connectDeps(config: Config, logger: Logger): Promise<ConnectedDeps> {
+  const onRedisError = (error: Error) => logger.warn({ err: error.message }, 'redis connection error');
+  await mkdir(config.DATA_DIR, { recursive: true });
+  const redis = createRedisClient(config, 'request', onRedisError);
+  const blocking = createRedisClient(config, 'blocking', onRedisError);
+  const queue = createQueryQueue(redis, config.QUEUE_PREFIX);
+  const queueEvents = createQueryQueueEvents(blocking, config.QUEUE_PREFIX, onRedisError);
+  const engine = await createEngine({ dataDir: config.DATA_DIR });
+  await queueEvents.waitUntilReady();
+  const deps: AppDeps = {
+    config,
+    logger,
+    redis,
+    queue,
+    queueEvents,
+    engine,
+    datasets: new TenantRecordStore<DatasetRecord>(redis, config.QUEUE_PREFIX, 'dataset'),
+    queries: new TenantRecordStore<QueryRecord>(redis, config.QUEUE_PREFIX, 'query'),
+  };
+  return {
+    deps,
+    async close() {
+      await engine.close();
+      await queueEvents.close();
+      await queue.close();
+      blocking.disconnect();
+      redis.disconnect();
+    },
+  };
+}

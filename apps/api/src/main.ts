@@ -1,0 +1,46 @@
+import { once } from 'node:events';
+import { ConfigError, loadConfig } from '@repo/config';
+import pino from 'pino';
+import { createApp } from './app';
+import { connectDeps } from './connect-deps';
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = pino({ level: config.LOG_LEVEL, base: { app: 'api' } });
+  if (config.API_KEYS.length === 0) logger.warn('API_KEYS is empty: every /v1 request will answer 401');
+  const { deps, close } = await connectDeps(config, logger);
+  const server = createApp(deps).listen(config.PORT, config.HOST);
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  logger.info({ host: config.HOST, port }, `API listening on http://${config.HOST}:${port}`);
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => process.exit(1), 10_000).unref();
+    server.close();
+    server.closeIdleConnections();
+    await close();
+    clearTimeout(deadline);
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

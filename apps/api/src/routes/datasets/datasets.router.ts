@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import {
+  DATASET_CONTENT_TYPES,
+  type DatasetFormat,
+  isId,
+  newId,
+  ZListQuery,
+  ZUploadDatasetQuery,
+} from '@repo/contracts';
+import { dataLayout } from '@repo/queue';
+import { type Request, type Response, Router } from 'express';
+import type { AppDeps } from '../../app-deps';
+import { AppError, notFound, parseOrThrow } from '../../app-error';
+import { fromEngineError } from '../../engine-errors';
+import { tenantOf } from '../../middleware/authenticate';
+import { type DatasetRecord, toDatasetBody } from '../../stores/dataset-store';
+import { receiveUpload } from './receive-upload';
+
+function formatOf(req: Request): DatasetFormat {
+  const type = (req.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  const format = (DATASET_CONTENT_TYPES as Record<string, DatasetFormat>)[type];
+  if (!format) {
+    throw new AppError(
+      'unsupported_media_type',
+      `Upload datasets as one of: ${Object.keys(DATASET_CONTENT_TYPES).join(', ')} (got ${type || 'no Content-Type'}).`,
+    );
+  }
+  return format;
+}
+
+export function datasetsRouter(deps: AppDeps): Router {
+  const { config, engine, datasets } = deps;
+  const router = Router();
+
+  async function loadDataset(res: Response, id: string): Promise<DatasetRecord> {
+    const record = isId('dataset', id) ? await datasets.get(tenantOf(res), id) : null;
+    if (!record) throw notFound('dataset', id);
+    return record;
+  }
+
+  /**
+   * Body → uploads/<uuid> (streamed) → DuckDB converts it to datasets/<id>.parquet →
+   * metadata in Redis. A failure at any step removes what the earlier steps wrote.
+   */
+  router.post('/', async (req, res) => {
+    const format = formatOf(req);
+    const { name } = parseOrThrow(ZUploadDatasetQuery, req.query, 'query string');
+    const tenant = tenantOf(res);
+    const datasetId = newId('dataset');
+    const uploadPath = join(dataLayout.uploadsDir(config.DATA_DIR), `${randomUUID()}.${format}`);
+    const targetPath = dataLayout.datasetFile(config.DATA_DIR, datasetId);
+    await mkdir(dataLayout.uploadsDir(config.DATA_DIR), { recursive: true });
+    await mkdir(dataLayout.datasetsDir(config.DATA_DIR), { recursive: true });
+    try {
+      const received = await receiveUpload(req, uploadPath, config.MAX_UPLOAD_BYTES);
+      if (received === 0)
+        throw new AppError('invalid_dataset', 'The upload is empty: send the file as the request body.');
+      const ingested = await engine
+        .ingest({ sourcePath: uploadPath, format, targetPath })
+        .catch((error: unknown) => {
+          throw fromEngineError(error);
+        });
+      const record: DatasetRecord = {
+        tenant,
+        dataset_id: datasetId,
+        name,
+        row_count: ingested.rowCount,
+        columns: ingested.columns,
+        size_bytes: ingested.sizeBytes,
+        created_ms: Date.now(),
+      };
+      await datasets.insert(datasetId, record);
+      res.status(201).location(`/v1/datasets/${datasetId}`).json(toDatasetBody(record));
+    } catch (error) {
+      await rm(targetPath, { force: true });
+      throw error;
+    } finally {
+      await rm(uploadPath, { force: true });
+    }
+  });
+
+  router.get('/', async (req, res) => {
+    const { limit, cursor } = parseOrThrow(ZListQuery, req.query, 'query string');
+    const page = await datasets.list(tenantOf(res), limit, cursor);
+    res.json({ data: page.data.map(toDatasetBody), next_cursor: page.next_cursor });
+  });
+
+  router.get('/:datasetId', async (req, res) => {
+    res.json(toDatasetBody(await loadDataset(res, req.params.datasetId)));
+  });
+
+  router.get('/:datasetId/schema', async (req, res) => {
+    const record = await loadDataset(res, req.params.datasetId);
+    res.json({ dataset_id: record.dataset_id, columns: record.columns });
+  });
+
+  /** Metadata goes first, so no reader finds a record whose file is gone. */
+  router.delete('/:datasetId', async (req, res) => {
+    const id = req.params.datasetId;
+    const removed = isId('dataset', id) ? await datasets.remove(tenantOf(res), id) : null;
+    if (!removed) throw notFound('dataset', id);
+    await rm(dataLayout.datasetFile(config.DATA_DIR, id), { force: true });
+    res.status(204).end();
+  });
+
+  return router;
+}

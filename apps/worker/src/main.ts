@@ -1,0 +1,63 @@
+import { ConfigError, loadConfig } from '@repo/config';
+import { createEngine } from '@repo/engine';
+import { createRedisClient, QUERY_QUEUE_NAME } from '@repo/queue';
+import { Worker } from 'bullmq';
+import pino from 'pino';
+import { INTERRUPT_REASONS } from './processors/job-failure-error';
+import { createRunQueryProcessor } from './processors/run-query.processor';
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = pino({ level: config.LOG_LEVEL, base: { app: 'worker', pid: process.pid } });
+  const engine = await createEngine({
+    dataDir: config.DATA_DIR,
+    threads: config.DUCKDB_THREADS || undefined,
+    memoryLimit: config.DUCKDB_MEMORY_LIMIT || undefined,
+  });
+  const connection = createRedisClient(config, 'blocking', (error) =>
+    logger.warn({ err: error.message }, 'redis connection error'),
+  );
+  // One DuckDB instance stays open for the life of the process; each job gets its own connection.
+  const worker = new Worker(QUERY_QUEUE_NAME, createRunQueryProcessor({ config, engine, logger }), {
+    connection,
+    prefix: config.QUEUE_PREFIX,
+    concurrency: config.WORKER_CONCURRENCY,
+  });
+  worker.on('error', (error) => logger.error({ err: error.message }, 'worker error'));
+  await worker.waitUntilReady();
+  logger.info({ concurrency: config.WORKER_CONCURRENCY, queue: QUERY_QUEUE_NAME }, 'worker ready');
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal, graceMs: config.WORKER_SHUTDOWN_GRACE_MS }, 'shutting down: taking no new jobs');
+    // Past the grace period, running jobs are interrupted and handed back to the queue.
+    const grace = setTimeout(
+      () => worker.cancelAllJobs(INTERRUPT_REASONS.shutdown),
+      config.WORKER_SHUTDOWN_GRACE_MS,
+    );
+    await worker.close();
+    clearTimeout(grace);
+    await engine.close();
+    connection.disconnect();
+    logger.info('worker stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,112 @@
+import { access } from 'node:fs/promises';
+import type { Config } from '@repo/config';
+import type { Engine } from '@repo/engine';
+import {
+  dataLayout,
+  formatFailure,
+  type TRunQueryPayload,
+  type TRunQueryResult,
+  ZRunQueryPayload,
+} from '@repo/queue';
+import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
+import type { Logger } from 'pino';
+import { INTERRUPT_REASONS, toJobFailure } from './job-failure-error';
+
+export interface RunQueryDeps {
+  config: Pick<Config, 'DATA_DIR' | 'RESULTS_INLINE_MAX_ROWS'>;
+  engine: Engine;
+  logger: Logger;
+}
+
+/** Progress writes: only rises, at least once a second, in order (one chain per job). */
+function progressReporter(job: Job, logger: Logger) {
+  let reported = -1;
+  let lastWrite = 0;
+  let chain: Promise<void> = Promise.resolve();
+  return {
+    report(percent: number) {
+      const now = Date.now();
+      if (percent <= reported && now - lastWrite < 1_000) return;
+      reported = Math.max(reported, percent);
+      lastWrite = now;
+      const value = reported;
+      chain = chain.then(() =>
+        job
+          .updateProgress(value)
+          .catch((error: unknown) => logger.warn({ err: error }, 'progress update failed')),
+      );
+    },
+    flushed: () => chain,
+  };
+}
+
+/**
+ * Runs one saved query in DuckDB. BullMQ hands an AbortSignal only to processors that
+ * declare a third parameter: it fires on cancel and on shutdown past the grace period.
+ */
+export function createRunQueryProcessor(deps: RunQueryDeps) {
+  return async function runQuery(
+    job: Job<TRunQueryPayload, TRunQueryResult>,
+    token: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<TRunQueryResult> {
+    const logger = deps.logger.child({ jobId: job.id, queryId: job.data?.query_id });
+    const parsed = ZRunQueryPayload.safeParse(job.data);
+    if (!parsed.success) {
+      throw new UnrecoverableError(
+        formatFailure('internal', 'The job payload is not one this worker understands.'),
+      );
+    }
+    const payload = parsed.data;
+    const datasetPath = dataLayout.datasetFile(deps.config.DATA_DIR, payload.dataset_id);
+    try {
+      await access(datasetPath);
+    } catch {
+      throw new UnrecoverableError(
+        formatFailure(
+          'query_error',
+          `The dataset ${payload.dataset_id} no longer exists; upload it again and rerun.`,
+        ),
+      );
+    }
+
+    const timeout = AbortSignal.timeout(payload.timeout_ms);
+    const interrupt = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const progress = progressReporter(job, logger);
+    const started = Date.now();
+    logger.info({ attempt: job.attemptsStarted }, 'query started');
+    try {
+      const result = await deps.engine.execute({
+        sql: payload.sql,
+        params: payload.params,
+        datasetPath,
+        inlineRowLimit: deps.config.RESULTS_INLINE_MAX_ROWS,
+        signal: interrupt,
+        onProgress: progress.report,
+      });
+      await progress.flushed();
+      logger.info({ ms: Date.now() - started, rows: result.rowCount }, 'query succeeded');
+      return {
+        columns: result.columns,
+        rows: result.rows,
+        row_count: result.rowCount,
+        ...(result.rowCount > result.rows.length ? { truncated: true as const } : {}),
+      };
+    } catch (error) {
+      await progress.flushed();
+      const reason = timeout.aborted ? INTERRUPT_REASONS.timeout : signal?.reason;
+      if (reason === INTERRUPT_REASONS.shutdown && token) {
+        // Handed back untouched for another worker; WaitingError tells BullMQ we moved it.
+        await job.moveToWait(token);
+        logger.info('query handed back on shutdown');
+        throw new WaitingError();
+      }
+      const failure = toJobFailure(error, { timeoutMs: payload.timeout_ms, reason });
+      logger.warn(
+        { err: error instanceof Error ? error.message : error, failure: failure.message },
+        'query failed',
+      );
+      throw failure;
+    }
+  };
+}

@@ -1,0 +1,25 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+
+/** No Docker engine runs here, so the compose file is checked by reading it. */
+describe('docker-compose.yml', () => {
+  const compose = parse(readFileSync(join(__dirname, 'docker-compose.yml'), 'utf8'), { merge: true });
+
+  it('runs Redis with AOF (everysec) and noeviction', () => {
+    const command: string[] = compose.services.redis.command;
+    expect(command).toEqual(expect.arrayContaining(['--appendonly', 'yes', '--appendfsync', 'everysec']));
+    expect(command[command.indexOf('--maxmemory-policy') + 1]).toBe('noeviction');
+  });
+
+  it('has two API and two worker replicas on one shared data volume', () => {
+    const apis = Object.keys(compose.services).filter((name) => name.startsWith('api'));
+    expect(apis).toHaveLength(2);
+    expect(compose.services.worker.deploy.replicas).toBe(2);
+    for (const name of [...apis, 'worker']) {
+      expect(compose.services[name].volumes).toContain('data:/data');
+      expect(compose.services[name].environment.REDIS_URL).toBe('redis://redis:6379');
+    }
+    expect(compose.services.worker.command.join(' ')).toContain('apps/worker/src/main.ts');
+  });
+});
