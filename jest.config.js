@@ -14,6 +14,8 @@ const common = {
   testPathIgnorePatterns: ['/node_modules/', '/.data/'],
 };
 module.exports = {
+  // Integration tests run real processes; unit tests never come near this.
+  testTimeout: 60000,
   projects: [
     {
       ...common,
@@ -26,7 +28,6 @@ module.exports = {
       testMatch: ['<rootDir>/{apps,packages}/*/src/**/*.int.test.ts'],
       globalSetup: '<rootDir>/packages/test-utils/src/global-setup.ts',
       globalTeardown: '<rootDir>/packages/test-utils/src/global-teardown.ts',
-      testTimeout: 60000,
     },
   ],
 };

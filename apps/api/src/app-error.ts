@@ -36,11 +36,31 @@ export function redisUnavailable(): AppError {
   );
 }
 
+type Issue = z.core.$ZodIssue;
+
+/**
+ * A union's failure is reported through the branch that matched the value's type (the
+ * object branch for an object), so the client hears `query.aggregates.0.fn` rather
+ * than "query: invalid input".
+ */
+function flattenIssues(issues: readonly Issue[], prefix: PropertyKey[] = []): Issue[] {
+  return issues.flatMap((issue): Issue[] => {
+    const path = [...prefix, ...issue.path];
+    if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+      const typed = issue.errors.filter(
+        (branch) => !branch.every((i) => i.code === 'invalid_type' && i.path.length === 0),
+      );
+      if (typed.length === 1 && typed[0]) return flattenIssues(typed[0], path);
+    }
+    return [{ ...issue, path }];
+  });
+}
+
 /** Zod issues as field paths (`parameters.month`) and one sentence listing them. */
 export function validationError(error: z.ZodError, where: string): AppError {
   const details: string[] = [];
   const parts: string[] = [];
-  for (const issue of error.issues) {
+  for (const issue of flattenIssues(error.issues)) {
     const base = issue.path.map(String).join('.');
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {

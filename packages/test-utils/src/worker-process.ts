@@ -16,7 +16,8 @@ export async function startWorker(
   readyTimeoutMs = 30_000,
 ): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER_MAIN], {
-    env: { PATH: process.env.PATH ?? '', ...env },
+    // Info level at least: readiness is read from the worker's own "worker ready" line.
+    env: { PATH: process.env.PATH ?? '', ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

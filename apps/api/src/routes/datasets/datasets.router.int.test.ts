@@ -1,4 +1,4 @@
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTestApi, type TestApi } from '../../testing/test-api';
 
@@ -76,7 +76,6 @@ describe('datasets', () => {
     expect(array.body.row_count).toBe(3);
 
     // Parquet in, as another dataset's stored file.
-    const { readFile } = await import('node:fs/promises');
     const parquet = await readFile(join(api.dataDir, 'datasets', `${ndjson.body.dataset_id}.parquet`));
     const pq = await api
       .as()

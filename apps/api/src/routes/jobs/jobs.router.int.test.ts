@@ -167,14 +167,11 @@ describe('jobs: the seed flow, end to end, with real worker processes', () => {
   });
 
   it('fails a query error at once, with a sentence saying what to fix', async () => {
-    const bad = await api
-      .as()
-      .post('/v1/save')
-      .send({
-        name: 'bad cast',
-        query: 'SELECT CAST(region AS INTEGER) AS r FROM dataset',
-        dataset_id: salesId,
-      });
+    const bad = await api.as().post('/v1/save').send({
+      name: 'bad cast',
+      query: 'SELECT CAST(region AS INTEGER) AS r FROM dataset',
+      dataset_id: salesId,
+    });
     expect(bad.status).toBe(201);
     const res = await api.as().post(`/v1/query/${bad.body.query_id}`).send({ execution_mode: 'async' });
     const failed = await untilTerminal(res.body.job_id);

@@ -21,7 +21,7 @@ export function runsRouter(deps: AppDeps): Router {
     const body = parseOrThrow(ZRunQueryBody, req.body ?? {}, 'request body');
     if (body.execution_mode === 'async' && !config.ASYNC_JOBS_ENABLED) throw asyncJobsDisabled();
     const tenant = tenantOf(res);
-    const queryId = req.params.queryId;
+    const queryId = String(req.params.queryId);
     const query = isId('query', queryId) ? await deps.queries.get(tenant, queryId) : null;
     if (!query) throw notFound('saved query', queryId);
     const datasetId = body.dataset_id ?? query.dataset_id;

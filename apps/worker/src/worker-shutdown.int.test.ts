@@ -1,0 +1,112 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { newId } from '@repo/contracts';
+import { createEngine } from '@repo/engine';
+import {
+  createQueryQueue,
+  createRedisClient,
+  dataLayout,
+  RUN_QUERY_JOB_NAME,
+  runQueryJobOptions,
+  type TRunQueryPayload,
+} from '@repo/queue';
+import { makeTestEnv, startWorker, type WorkerProcess, waitFor } from '@repo/test-utils';
+
+const SLOW_SQL = 'SELECT count(*) AS n FROM dataset a, dataset b WHERE (a.x * 7 + b.x) % 13 = 0';
+
+describe('worker process: graceful shutdown', () => {
+  const testEnv = makeTestEnv({ WORKER_CONCURRENCY: '1' });
+  const redis = createRedisClient(testEnv.config, 'request', () => undefined);
+  const queue = createQueryQueue(redis, testEnv.prefix);
+  const datasetId = newId('dataset');
+  const started: WorkerProcess[] = [];
+
+  beforeAll(async () => {
+    // The dataset is made here with the engine, as the API would, without the API.
+    const csv = join(testEnv.dataDir, 'numbers.csv');
+    await writeFile(csv, ['x', ...Array.from({ length: 30_000 }, (_, i) => String(i))].join('\n'));
+    await mkdir(dataLayout.datasetsDir(testEnv.dataDir), { recursive: true });
+    const engine = await createEngine({ dataDir: testEnv.dataDir });
+    await engine.ingest({
+      sourcePath: csv,
+      format: 'csv',
+      targetPath: dataLayout.datasetFile(testEnv.dataDir, datasetId),
+    });
+    await engine.close();
+  });
+
+  afterAll(async () => {
+    await Promise.all(started.map((w) => w.stop('SIGKILL')));
+    await queue.obliterate({ force: true });
+    await queue.close();
+    redis.disconnect();
+  });
+
+  async function enqueue(sql: string): Promise<string> {
+    const payload: TRunQueryPayload = {
+      tenant: 'acme',
+      query_id: newId('query'),
+      dataset_id: datasetId,
+      sql,
+      params: {},
+      execution_mode: 'async',
+      priority: 'interactive',
+      timeout_ms: 120_000,
+    };
+    const jobId = newId('job');
+    await queue.add(RUN_QUERY_JOB_NAME, payload, runQueryJobOptions(testEnv.config, jobId, 'interactive'));
+    return jobId;
+  }
+
+  async function launch(env: Record<string, string>): Promise<WorkerProcess> {
+    const worker = await startWorker({ ...testEnv.env, ...env });
+    started.push(worker);
+    return worker;
+  }
+
+  it('finishes a running job within the grace period, then exits 0', async () => {
+    const worker = await launch({ WORKER_SHUTDOWN_GRACE_MS: '60000' });
+    const jobId = await enqueue('SELECT count(*) AS n FROM dataset');
+    await waitFor('the job to start', async () => (await queue.getJob(jobId))?.processedOn);
+    expect(await worker.stop('SIGTERM')).toBe(0);
+    expect(await queue.getJobState(jobId)).toBe('completed');
+    expect((await queue.getJob(jobId))?.returnvalue).toEqual({
+      columns: ['n'],
+      rows: [[30_000]],
+      row_count: 1,
+    });
+  });
+
+  it('hands a long job back past the grace period, and another worker completes it', async () => {
+    const first = await launch({ WORKER_SHUTDOWN_GRACE_MS: '300' });
+    const jobId = await enqueue(SLOW_SQL);
+    await waitFor('the job to start', async () => (await queue.getJob(jobId))?.processedOn);
+    const stoppedAt = Date.now();
+    expect(await first.stop('SIGTERM')).toBe(0);
+    expect(Date.now() - stoppedAt).toBeLessThan(15_000);
+    expect(await queue.getJobState(jobId)).toBe('waiting');
+    expect(first.output()).toContain('handed back on shutdown');
+
+    await launch({});
+    await waitFor(
+      'the job to complete elsewhere',
+      async () => (await queue.getJobState(jobId)) === 'completed',
+      120_000,
+    );
+    const job = await queue.getJob(jobId);
+    expect(job?.attemptsMade).toBe(1);
+    expect(job?.returnvalue.row_count).toBe(1);
+  });
+
+  it('takes no new job once it is stopping', async () => {
+    const worker = await launch({ WORKER_SHUTDOWN_GRACE_MS: '60000' });
+    const running = await enqueue(
+      'SELECT count(*) AS n FROM dataset a, dataset b WHERE a.x < 10000 AND b.x < 10000',
+    );
+    await waitFor('the job to start', async () => (await queue.getJob(running))?.processedOn);
+    const stopping = worker.stop('SIGTERM');
+    const later = await enqueue('SELECT 1 AS one FROM dataset LIMIT 1');
+    expect(await stopping).toBe(0);
+    expect(await queue.getJobState(later)).toBe('waiting');
+  });
+});

@@ -1,0 +1,62 @@
+import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { quoteIdentifier } from './sql-quote';
+
+/** Every temporary table and view a connection holds (our `dataset` view, result tables). */
+const TEMP_OBJECTS = `
+  SELECT 'TABLE' AS kind, table_name AS name FROM duckdb_tables() WHERE temporary
+  UNION ALL
+  SELECT 'VIEW', view_name FROM duckdb_views() WHERE temporary AND NOT internal`;
+
+async function dropTempObjects(connection: DuckDBConnection): Promise<void> {
+  const reader = await connection.runAndReadAll(TEMP_OBJECTS);
+  for (const [kind, name] of reader.getRowsJson()) {
+    await connection.run(
+      `DROP ${kind === 'VIEW' ? 'VIEW' : 'TABLE'} IF EXISTS temp.main.${quoteIdentifier(String(name))}`,
+    );
+  }
+}
+
+/**
+ * Connections that report progress. `enable_progress_bar` is a per-connection setting that
+ * cannot be set globally nor changed once the configuration is locked, so these are opened
+ * and configured before the lock, and reused: a query runs on one at a time, and its temporary
+ * objects are dropped before the next takes it. When all are busy, a fresh connection runs the
+ * query without progress (DuckDB then reports -1, and the caller hears 0 until the end).
+ */
+export class ProgressConnectionPool {
+  private idle: DuckDBConnection[];
+  private closed = false;
+
+  constructor(
+    private readonly instance: DuckDBInstance,
+    connections: DuckDBConnection[],
+  ) {
+    this.idle = connections;
+  }
+
+  async acquire(): Promise<{ connection: DuckDBConnection; pooled: boolean }> {
+    const idle = this.idle.pop();
+    return idle
+      ? { connection: idle, pooled: true }
+      : { connection: await this.instance.connect(), pooled: false };
+  }
+
+  /** Returns a connection, clean, to the pool; one that cannot be cleaned, or a fresh one, is closed. */
+  async release(connection: DuckDBConnection, pooled: boolean): Promise<void> {
+    if (pooled && !this.closed) {
+      try {
+        await dropTempObjects(connection);
+        this.idle.push(connection);
+        return;
+      } catch {
+        // Not reusable: closing it below frees whatever it held.
+      }
+    }
+    connection.closeSync();
+  }
+
+  close(): void {
+    this.closed = true;
+    for (const connection of this.idle.splice(0)) connection.closeSync();
+  }
+}

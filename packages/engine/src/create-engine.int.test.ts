@@ -1,0 +1,54 @@
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { createEngine } from './create-engine';
+
+describe('createEngine', () => {
+  let root: string;
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(os.tmpdir(), 'engine-create-'));
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  it('creates the data directory, applies limits, keeps DuckDB spill files inside it, and locks', async () => {
+    const dataDir = path.join(root, 'nested', 'data');
+    const engine = await createEngine({ dataDir, threads: 1, memoryLimit: '512MB' });
+    try {
+      expect((await stat(dataDir)).isDirectory()).toBe(true);
+      await writeFile(path.join(dataDir, 'one.csv'), 'x\n1\n');
+      const datasetPath = path.join(dataDir, 'one.parquet');
+      await engine.ingest({
+        sourcePath: path.join(dataDir, 'one.csv'),
+        format: 'csv',
+        targetPath: datasetPath,
+      });
+      const result = await engine.execute({
+        sql: `SELECT current_setting('threads') AS threads, current_setting('memory_limit') AS memory,
+                current_setting('temp_directory') AS spill, current_setting('lock_configuration') AS locked,
+                current_setting('autoload_known_extensions') AS autoload`,
+        params: {},
+        datasetPath,
+        inlineRowLimit: 1,
+      });
+      expect(result.rows).toEqual([[1, '488.2 MiB', path.join(dataDir, '.duckdb-tmp'), true, false]]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('refuses work once closed, and closes twice without complaint', async () => {
+    const engine = await createEngine({ dataDir: path.join(root, 'closed') });
+    await engine.close();
+    await engine.close();
+    await expect(engine.vetSql('SELECT 1')).rejects.toMatchObject({
+      code: 'internal',
+      message: 'The engine is closed.',
+    });
+  });
+
+  it('refuses an invalid thread count', async () => {
+    await expect(createEngine({ dataDir: path.join(root, 'bad'), threads: 0 })).rejects.toMatchObject({
+      code: 'internal',
+    });
+  });
+});

@@ -1,0 +1,117 @@
+import { mkdir, realpath } from 'node:fs/promises';
+import path from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { checkQuery } from './check-query';
+import { ProgressConnectionPool } from './connection-pool';
+import { describeParquet } from './describe-parquet';
+import { toEngineError } from './duckdb-error';
+import { EngineError } from './engine-error';
+import type { Engine, EngineOptions } from './engine-types';
+import { executeQuery } from './execute-query';
+import { ingestDataset } from './ingest-dataset';
+import { quoteLiteral } from './sql-quote';
+import { vetSqlText } from './vet-sql';
+
+const DEFAULT_PROGRESS_CONNECTIONS = 8;
+
+/**
+ * The sandbox, set once for the whole instance. Order matters: DuckDB refuses to move its
+ * spill folder once external access is off. The spill folder sits inside the data folder
+ * (rather than `.tmp` in the process's working directory) and DuckDB allows it by itself.
+ * COPY ... TO a file inside an allowed directory still works with external access off, so
+ * nothing wider than `allowed_directories` is needed to write Parquet.
+ */
+function sandboxSettings(dirs: readonly string[], options: EngineOptions): string[] {
+  const settings = [
+    `SET GLOBAL temp_directory = ${quoteLiteral(path.join(dirs[0] ?? '.', '.duckdb-tmp'))}`,
+    `SET GLOBAL allowed_directories = [${dirs.map(quoteLiteral).join(', ')}]`,
+    'SET GLOBAL enable_external_access = false',
+    'SET GLOBAL autoinstall_known_extensions = false',
+    'SET GLOBAL autoload_known_extensions = false',
+  ];
+  if (options.threads !== undefined) {
+    if (!Number.isSafeInteger(options.threads) || options.threads < 1) {
+      throw new EngineError('internal', 'threads must be a positive integer.');
+    }
+    settings.push(`SET GLOBAL threads = ${options.threads}`);
+  }
+  if (options.memoryLimit !== undefined) {
+    settings.push(`SET GLOBAL memory_limit = ${quoteLiteral(options.memoryLimit)}`);
+  }
+  return settings;
+}
+
+/** Opens a progress-reporting connection; this must happen before the configuration is locked. */
+async function openProgressConnection(instance: DuckDBInstance): Promise<DuckDBConnection> {
+  const connection = await instance.connect();
+  await connection.run('SET enable_progress_bar = true');
+  await connection.run('SET enable_progress_bar_print = false');
+  return connection;
+}
+
+/**
+ * One in-memory DuckDB for the life of the process, sandboxed to `dataDir` and then locked
+ * (no query can change a setting back). Each operation gets its own connection so concurrent
+ * jobs never share temporary objects.
+ */
+export async function createEngine(options: EngineOptions): Promise<Engine> {
+  const dataDir = path.resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  // DuckDB compares paths as written; allow both spellings when dataDir goes through a symlink.
+  const dirs = [...new Set([dataDir, await realpath(dataDir)])];
+  const instance = await DuckDBInstance.create(':memory:');
+  const pooled: DuckDBConnection[] = [];
+  const setup = await instance.connect();
+  try {
+    for (const setting of sandboxSettings(dirs, options)) await setup.run(setting);
+    const count = options.progressConnections ?? DEFAULT_PROGRESS_CONNECTIONS;
+    for (let i = 0; i < count; i += 1) pooled.push(await openProgressConnection(instance));
+    await setup.run('SET GLOBAL lock_configuration = true');
+  } catch (error) {
+    for (const connection of [setup, ...pooled]) connection.closeSync();
+    instance.closeSync();
+    throw toEngineError(error, dirs);
+  }
+  setup.closeSync();
+
+  const pool = new ProgressConnectionPool(instance, pooled);
+  let closed = false;
+
+  async function withConnection<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    if (closed) throw new EngineError('internal', 'The engine is closed.');
+    const connection = await instance.connect();
+    try {
+      return await work(connection);
+    } catch (error) {
+      throw toEngineError(error, dirs);
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  return {
+    ingest: (ingestOptions) => withConnection((connection) => ingestDataset(connection, ingestOptions, dirs)),
+    describeDataset: (datasetPath) =>
+      withConnection(async (connection) => (await describeParquet(connection, datasetPath)).columns),
+    vetSql: (sql) => withConnection((connection) => vetSqlText(connection, sql)),
+    checkQueryAgainstDataset: (sql, datasetPath) =>
+      withConnection((connection) => checkQuery(connection, sql, datasetPath, dirs)),
+    async execute(executeOptions) {
+      if (closed) throw new EngineError('internal', 'The engine is closed.');
+      const { connection, pooled: fromPool } = await pool.acquire().catch((error: unknown) => {
+        throw toEngineError(error, dirs);
+      });
+      try {
+        return await executeQuery(connection, executeOptions, dirs);
+      } finally {
+        await pool.release(connection, fromPool);
+      }
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      pool.close();
+      instance.closeSync();
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import type { JsonValue } from '@repo/contracts';
+
+/** How an upload is encoded; `json` is one array of objects, `ndjson` one object per line. */
+export type DatasetFormat = 'csv' | 'ndjson' | 'json' | 'parquet';
+
+export interface ColumnInfo {
+  name: string;
+  /** DuckDB's type name, e.g. VARCHAR, BIGINT, DOUBLE, DATE, STRUCT(a INTEGER). */
+  dtype: string;
+  null_count: number;
+}
+
+export interface EngineOptions {
+  /** The only folder DuckDB may read or write: datasets, uploads and spilled results live under it. */
+  dataDir: string;
+  threads?: number;
+  /** DuckDB syntax, e.g. "2GB". */
+  memoryLimit?: string;
+  /**
+   * Connections prepared at start-up with progress reporting on (see create-engine.ts for why
+   * they cannot be opened later). More concurrent executes than this still run, without progress.
+   * Default 8.
+   */
+  progressConnections?: number;
+}
+
+export interface IngestOptions {
+  sourcePath: string;
+  format: DatasetFormat;
+  targetPath: string;
+}
+
+export interface IngestResult {
+  rowCount: number;
+  columns: ColumnInfo[];
+  sizeBytes: number;
+}
+
+export interface ExecuteOptions {
+  sql: string;
+  params: Record<string, JsonValue>;
+  datasetPath: string;
+  /** Rows converted to JSON and returned; the rest is counted (and spilled when spillPath is set). */
+  inlineRowLimit: number;
+  /** Where the whole result goes as Parquet when it has more rows than inlineRowLimit. */
+  spillPath?: string;
+  signal?: AbortSignal;
+  /** An integer 0..99 that never decreases, at least once a second while the query runs. */
+  onProgress?: (percent: number) => void;
+  /** Default 500; at most 1000. */
+  progressIntervalMs?: number;
+}
+
+export interface QueryResult {
+  columns: string[];
+  rows: JsonValue[][];
+  /** Rows of the whole result, inline or not. */
+  rowCount: number;
+  spilledTo?: string;
+}
+
+export interface Engine {
+  ingest(options: IngestOptions): Promise<IngestResult>;
+  describeDataset(datasetPath: string): Promise<ColumnInfo[]>;
+  vetSql(sql: string): Promise<{ parameters: string[] }>;
+  checkQueryAgainstDataset(sql: string, datasetPath: string): Promise<{ columns: string[] }>;
+  execute(options: ExecuteOptions): Promise<QueryResult>;
+  close(): Promise<void>;
+}
