@@ -87,7 +87,7 @@ describe('worker process: graceful shutdown', () => {
     expect(await queue.getJobState(jobId)).toBe('waiting');
     expect(first.output()).toContain('handed back on shutdown');
 
-    await launch({});
+    const second = await launch({});
     await waitFor(
       'the job to complete elsewhere',
       async () => (await queue.getJobState(jobId)) === 'completed',
@@ -96,6 +96,7 @@ describe('worker process: graceful shutdown', () => {
     const job = await queue.getJob(jobId);
     expect(job?.attemptsMade).toBe(1);
     expect(job?.returnvalue.row_count).toBe(1);
+    expect(await second.stop('SIGTERM')).toBe(0);
   });
 
   it('takes no new job once it is stopping', async () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rename, rm, stat } from 'node:fs/promises';
+import { open, rename, rm, stat } from 'node:fs/promises';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { csvDiagnosticReader, csvHeaderOf, datasetReader } from './dataset-readers';
 import { describeParquet } from './describe-parquet';
@@ -32,6 +32,30 @@ async function diagnose(connection: DuckDBConnection, options: IngestOptions, er
 }
 
 /**
+ * DuckDB reads a JSON array cut short at a record boundary (`[{"a":1},`) as if it were
+ * whole, which would store part of an upload silently; a whole array ends with `]`.
+ */
+async function assertJsonArrayEnds(path: string, size: number): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    const length = Math.min(size, 4096);
+    const head = (await handle.read(Buffer.alloc(length), 0, length, 0)).buffer.toString('latin1');
+    const tail = (await handle.read(Buffer.alloc(length), 0, length, size - length)).buffer.toString(
+      'latin1',
+    );
+    // Anything but an array is left to DuckDB, whose message says an array was expected.
+    if (head.trimStart().startsWith('[') && !tail.trimEnd().endsWith(']')) {
+      throw new EngineError(
+        'invalid_dataset',
+        'The JSON array is not closed: the file ends before its final "]".',
+      );
+    }
+  } finally {
+    await handle.close();
+  }
+}
+
+/**
  * Converts an upload to Parquet at targetPath with DuckDB doing all the work (no row ever
  * enters JS). It writes a temporary file next to the target and renames it, so a failure
  * leaves nothing at targetPath and no temporary file behind.
@@ -45,6 +69,7 @@ export async function ingestDataset(
   try {
     const { size } = await stat(options.sourcePath);
     if (size === 0) throw new EngineError('invalid_dataset', 'The file is empty.');
+    if (options.format === 'json') await assertJsonArrayEnds(options.sourcePath, size);
     const source = await datasetReader(options.format, options.sourcePath);
     try {
       await connection.run(`COPY (SELECT * FROM ${source}) TO ${quoteLiteral(tmpPath)} (FORMAT parquet)`);

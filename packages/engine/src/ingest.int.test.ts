@@ -147,10 +147,22 @@ describe('ingest', () => {
     ['empty.json', '[]', 'json', 'The file has no data rows.'],
     ['object.json', '{"a":1}', 'json', expect.stringMatching(/^JSON: expected one array of objects/)],
     [
+      'malformed.json',
+      '[{"a":1},{"a":2,]',
+      'json',
+      expect.stringMatching(/^JSON record \d+, byte \d+: malformed JSON/),
+    ],
+    [
       'truncated.json',
       '[{"a":1},{"a":2}',
       'json',
-      expect.stringMatching(/^JSON record \d+, byte \d+: malformed JSON/),
+      'The JSON array is not closed: the file ends before its final "]".',
+    ],
+    [
+      'cut-at-record.json',
+      '[{"a":1},',
+      'json',
+      'The JSON array is not closed: the file ends before its final "]".',
     ],
     [
       'fake.parquet',

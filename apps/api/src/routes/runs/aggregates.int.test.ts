@@ -14,10 +14,13 @@ interface Row {
 
 /** Deterministic generated data: NULLs in revenue and qty, quoted fields, unicode. */
 function generate(): Row[] {
+  // mulberry32: small, seeded, and without the short low-bit cycles of a plain LCG.
   let seed = 42;
   const next = () => {
-    seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-    return seed;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return (t ^ (t >>> 14)) >>> 0;
   };
   return Array.from({ length: ROWS }, (_, i) => ({
     region: REGIONS[next() % REGIONS.length] ?? '',
