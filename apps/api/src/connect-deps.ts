@@ -22,7 +22,8 @@ export async function connectDeps(config: Config, logger: Logger): Promise<Conne
   const blocking = createRedisClient(config, 'blocking', onRedisError);
   const queue = createQueryQueue(redis, config.QUEUE_PREFIX);
   const queueEvents = createQueryQueueEvents(blocking, config.QUEUE_PREFIX, onRedisError);
-  const engine = await createEngine({ dataDir: config.DATA_DIR });
+  // The API ingests and vets but never executes queries, so it needs no progress connections.
+  const engine = await createEngine({ dataDir: config.DATA_DIR, progressConnections: 0 });
   await queueEvents.waitUntilReady();
   const deps: AppDeps = {
     config,

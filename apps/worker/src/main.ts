@@ -22,6 +22,8 @@ async function main(): Promise<void> {
     dataDir: config.DATA_DIR,
     threads: config.DUCKDB_THREADS || undefined,
     memoryLimit: config.DUCKDB_MEMORY_LIMIT || undefined,
+    // One progress-reporting connection per job slot.
+    progressConnections: config.WORKER_CONCURRENCY,
   });
   const connection = createRedisClient(config, 'blocking', (error) =>
     logger.warn({ err: error.message }, 'redis connection error'),
