@@ -9,6 +9,7 @@ import { EngineError } from './engine-error';
 import type { Engine, EngineOptions } from './engine-types';
 import { executeQuery } from './execute-query';
 import { ingestDataset } from './ingest-dataset';
+import { readResultPage, streamResultRows } from './read-result';
 import { quoteLiteral } from './sql-quote';
 import { vetSqlText } from './vet-sql';
 
@@ -105,6 +106,19 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
         return await executeQuery(connection, executeOptions, dirs);
       } finally {
         await pool.release(connection, fromPool);
+      }
+    },
+    readResultPage: (resultPath, offset, limit) =>
+      withConnection((connection) => readResultPage(connection, resultPath, offset, limit)),
+    async *streamResult(resultPath) {
+      if (closed) throw new EngineError('internal', 'The engine is closed.');
+      const connection = await instance.connect();
+      try {
+        yield* streamResultRows(connection, resultPath);
+      } catch (error) {
+        throw toEngineError(error, dirs);
+      } finally {
+        connection.closeSync();
       }
     },
     async close() {

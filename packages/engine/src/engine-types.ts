@@ -44,6 +44,8 @@ export interface ExecuteOptions {
   inlineRowLimit: number;
   /** Where the whole result goes as Parquet when it has more rows than inlineRowLimit. */
   spillPath?: string;
+  /** A result with more rows fails with query_error before anything is written. */
+  maxRows?: number;
   signal?: AbortSignal;
   /** An integer 0..99 that never decreases, at least once a second while the query runs. */
   onProgress?: (percent: number) => void;
@@ -65,5 +67,13 @@ export interface Engine {
   vetSql(sql: string): Promise<{ parameters: string[] }>;
   checkQueryAgainstDataset(sql: string, datasetPath: string): Promise<{ columns: string[] }>;
   execute(options: ExecuteOptions): Promise<QueryResult>;
+  /** Rows `offset`.. of a spilled result file, at most `limit`. */
+  readResultPage(
+    path: string,
+    offset: number,
+    limit: number,
+  ): Promise<{ columns: string[]; rows: JsonValue[][] }>;
+  /** A spilled result file, chunk by chunk; stopping the iteration releases the connection. */
+  streamResult(path: string): AsyncGenerator<{ columns: string[]; rows: JsonValue[][] }>;
   close(): Promise<void>;
 }

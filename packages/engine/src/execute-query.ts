@@ -6,8 +6,8 @@ import { toEngineError } from './duckdb-error';
 import { EngineError } from './engine-error';
 import type { ExecuteOptions, QueryResult } from './engine-types';
 import { startProgressMonitor } from './progress-monitor';
+import { toJsonRows } from './read-result';
 import { quoteIdentifier, quoteLiteral } from './sql-quote';
-import { toJsonValue } from './to-json-value';
 
 function interrupted(signal: AbortSignal): EngineError {
   const reason = typeof signal.reason === 'string' ? signal.reason : 'The query was interrupted.';
@@ -73,15 +73,15 @@ export async function executeQuery(
     throwIfAborted();
     const counted = await connection.runAndReadAll(`SELECT count(*) FROM ${table}`);
     const rowCount = Number(counted.getRows()[0]?.[0] ?? 0);
+    if (options.maxRows !== undefined && rowCount > options.maxRows) {
+      throw new EngineError(
+        'query_error',
+        `The result has ${rowCount} rows, more than this server keeps (${options.maxRows}); aggregate further or add a LIMIT`,
+      );
+    }
     const page = await connection.runAndReadAll(`SELECT * FROM ${table} LIMIT ${inlineRowLimit}`);
     throwIfAborted();
-    const types = page.columnTypes();
-    const rows = page.getRows().map((row) =>
-      row.map((value, index) => {
-        const type = types[index];
-        return type ? toJsonValue(value, type) : null;
-      }),
-    );
+    const rows = toJsonRows(page.getRows(), page.columnTypes());
     const result: QueryResult = { columns: page.columnNames(), rows, rowCount };
     if (rowCount > inlineRowLimit && options.spillPath) {
       await spill(connection, table, options.spillPath);

@@ -238,6 +238,49 @@ describe('execute', () => {
     expect((await readdir(t.dir)).filter((file) => file.includes('.tmp-'))).toEqual([]);
   });
 
+  it('pages and streams a spilled result in its order', async () => {
+    const spillPath = path.join(t.dir, 'paged.parquet');
+    await t.engine.execute({
+      sql: 'SELECT id, label FROM dataset ORDER BY id DESC',
+      params: {},
+      datasetPath: numbers,
+      inlineRowLimit: 10,
+      spillPath,
+    });
+    const page = await t.engine.readResultPage(spillPath, 4990, 20);
+    expect(page.columns).toEqual(['id', 'label']);
+    expect(page.rows).toEqual(Array.from({ length: 10 }, (_, i) => [9 - i, `n${9 - i}`]));
+    const streamed: JsonValue[][] = [];
+    for await (const chunk of t.engine.streamResult(spillPath)) {
+      expect(chunk.columns).toEqual(['id', 'label']);
+      streamed.push(...chunk.rows);
+    }
+    expect(streamed).toHaveLength(5000);
+    expect(streamed[0]).toEqual([4999, 'n4999']);
+    expect(streamed[4999]).toEqual([0, 'n0']);
+    // Leaving a stream early releases it: the engine keeps working.
+    for await (const _chunk of t.engine.streamResult(spillPath)) break;
+    expect((await t.engine.readResultPage(spillPath, 0, 1)).rows).toEqual([[4999, 'n4999']]);
+  });
+
+  it('refuses a result over maxRows before writing anything', async () => {
+    const spillPath = path.join(t.dir, 'too-big.parquet');
+    await expect(
+      t.engine.execute({
+        sql: 'SELECT id FROM dataset',
+        params: {},
+        datasetPath: numbers,
+        inlineRowLimit: 10,
+        spillPath,
+        maxRows: 4999,
+      }),
+    ).rejects.toMatchObject({
+      code: 'query_error',
+      message: expect.stringMatching(/5000 rows, more than .* \(4999\)/),
+    });
+    expect((await readdir(t.dir)).filter((file) => file.startsWith('too-big'))).toEqual([]);
+  });
+
   it('does not spill a result that fits inline, and can return no rows at all', async () => {
     const spillPath = path.join(t.dir, 'not-spilled.parquet');
     const fits = await run('SELECT region FROM dataset', {}, { inlineRowLimit: 5, spillPath });
