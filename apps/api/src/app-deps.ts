@@ -4,6 +4,7 @@ import type { QueryQueue, RedisClient } from '@repo/queue';
 import type { QueueEvents } from 'bullmq';
 import type { Logger } from 'pino';
 import type { DatasetRecord } from './stores/dataset-store';
+import type { IdempotencyStore } from './stores/idempotency-store';
 import type { QueryRecord } from './stores/query-store';
 import type { TenantRecordStore } from './stores/tenant-record-store';
 
@@ -18,4 +19,5 @@ export interface AppDeps {
   engine: Engine;
   datasets: TenantRecordStore<DatasetRecord>;
   queries: TenantRecordStore<QueryRecord>;
+  idempotency: IdempotencyStore;
 }

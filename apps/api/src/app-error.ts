@@ -27,6 +27,10 @@ export function notFound(what: string, id: string): AppError {
   return new AppError('not_found', `No ${what} with id ${JSON.stringify(id)} exists for this API key.`);
 }
 
+export function invalidCursor(): AppError {
+  return new AppError('validation_failed', 'The cursor is not one this API gave out.', ['cursor']);
+}
+
 export function redisUnavailable(): AppError {
   return new AppError(
     'service_unavailable',

@@ -5,6 +5,7 @@ import { createQueryQueue, createQueryQueueEvents, createRedisClient } from '@re
 import type { Logger } from 'pino';
 import type { AppDeps } from './app-deps';
 import type { DatasetRecord } from './stores/dataset-store';
+import { IdempotencyStore } from './stores/idempotency-store';
 import type { QueryRecord } from './stores/query-store';
 import { TenantRecordStore } from './stores/tenant-record-store';
 
@@ -34,6 +35,7 @@ export async function connectDeps(config: Config, logger: Logger): Promise<Conne
     engine,
     datasets: new TenantRecordStore<DatasetRecord>(redis, config.QUEUE_PREFIX, 'dataset'),
     queries: new TenantRecordStore<QueryRecord>(redis, config.QUEUE_PREFIX, 'query'),
+    idempotency: new IdempotencyStore(redis, config.QUEUE_PREFIX),
   };
   return {
     deps,

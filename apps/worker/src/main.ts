@@ -1,10 +1,13 @@
+import { mkdir } from 'node:fs/promises';
 import { ConfigError, loadConfig } from '@repo/config';
 import { createEngine } from '@repo/engine';
-import { createRedisClient, QUERY_QUEUE_NAME } from '@repo/queue';
+import { cancelSignal, createQueryQueue, createRedisClient, dataLayout, QUERY_QUEUE_NAME } from '@repo/queue';
 import { Worker } from 'bullmq';
 import pino from 'pino';
+import { listenForCancels } from './cancel-listener';
 import { INTERRUPT_REASONS } from './processors/job-failure-error';
 import { createRunQueryProcessor } from './processors/run-query.processor';
+import { startRetentionSweeps } from './retention';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -18,6 +21,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = pino({ level: config.LOG_LEVEL, base: { app: 'worker', pid: process.pid } });
+  await mkdir(dataLayout.resultsDir(config.DATA_DIR), { recursive: true });
+  // One DuckDB instance stays open for the life of the process; each job gets its own connection.
   const engine = await createEngine({
     dataDir: config.DATA_DIR,
     threads: config.DUCKDB_THREADS || undefined,
@@ -25,16 +30,25 @@ async function main(): Promise<void> {
     // One progress-reporting connection per job slot.
     progressConnections: config.WORKER_CONCURRENCY,
   });
-  const connection = createRedisClient(config, 'blocking', (error) =>
-    logger.warn({ err: error.message }, 'redis connection error'),
+  const onRedisError = (error: Error) => logger.warn({ err: error.message }, 'redis connection error');
+  // Workers wait for Redis rather than fail: every connection here is of the patient kind.
+  const connection = createRedisClient(config, 'blocking', onRedisError);
+  const subscriber = createRedisClient(config, 'blocking', onRedisError);
+  const queue = createQueryQueue(connection, config.QUEUE_PREFIX);
+
+  const worker = new Worker(
+    QUERY_QUEUE_NAME,
+    createRunQueryProcessor({
+      config,
+      engine,
+      logger,
+      isCancelRequested: (jobId) => cancelSignal.isRequested(connection, config.QUEUE_PREFIX, jobId),
+    }),
+    { connection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY },
   );
-  // One DuckDB instance stays open for the life of the process; each job gets its own connection.
-  const worker = new Worker(QUERY_QUEUE_NAME, createRunQueryProcessor({ config, engine, logger }), {
-    connection,
-    prefix: config.QUEUE_PREFIX,
-    concurrency: config.WORKER_CONCURRENCY,
-  });
   worker.on('error', (error) => logger.error({ err: error.message }, 'worker error'));
+  await listenForCancels(subscriber, config.QUEUE_PREFIX, worker, logger);
+  const stopSweeps = startRetentionSweeps(config, connection, queue, logger);
   await worker.waitUntilReady();
   logger.info({ concurrency: config.WORKER_CONCURRENCY, queue: QUERY_QUEUE_NAME }, 'worker ready');
 
@@ -50,7 +64,10 @@ async function main(): Promise<void> {
     );
     await worker.close();
     clearTimeout(grace);
+    await stopSweeps();
+    await queue.close();
     await engine.close();
+    subscriber.disconnect();
     connection.disconnect();
     logger.info('worker stopped');
     process.exit(0);

@@ -54,7 +54,11 @@ describe('worker process: graceful shutdown', () => {
       timeout_ms: 120_000,
     };
     const jobId = newId('job');
-    await queue.add(RUN_QUERY_JOB_NAME, payload, runQueryJobOptions(testEnv.config, jobId, 'interactive'));
+    await queue.add(
+      RUN_QUERY_JOB_NAME,
+      payload,
+      runQueryJobOptions(testEnv.config, jobId, 'interactive', Date.now()),
+    );
     return jobId;
   }
 
@@ -101,13 +105,16 @@ describe('worker process: graceful shutdown', () => {
 
   it('takes no new job once it is stopping', async () => {
     const worker = await launch({ WORKER_SHUTDOWN_GRACE_MS: '60000' });
-    const running = await enqueue(
-      'SELECT count(*) AS n FROM dataset a, dataset b WHERE a.x < 10000 AND b.x < 10000',
-    );
+    // Long enough that the signal lands while it runs.
+    const running = await enqueue(SLOW_SQL);
     await waitFor('the job to start', async () => (await queue.getJob(running))?.processedOn);
     const stopping = worker.stop('SIGTERM');
+    await waitFor('the worker to begin its shutdown', async () =>
+      worker.output().includes('taking no new jobs'),
+    );
     const later = await enqueue('SELECT 1 AS one FROM dataset LIMIT 1');
     expect(await stopping).toBe(0);
+    expect(await queue.getJobState(running)).toBe('completed');
     expect(await queue.getJobState(later)).toBe('waiting');
   });
 });

@@ -14,7 +14,7 @@ export const ERROR_STATUS = {
   dataset_required: 422,
   missing_parameter: 422,
   unexpected_parameter: 422,
-  query_failed: 422,
+  idempotency_key_reused: 422,
   rate_limited: 429,
   internal: 500,
   not_implemented: 501,

@@ -5,6 +5,7 @@ export * from './jobs';
 export type { JsonValue } from './json';
 export * from './pagination';
 export * from './queries';
+export * from './results-cursor';
 export * from './runs';
 export * from './structured-query';
 export * from './time';

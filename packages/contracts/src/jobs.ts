@@ -12,8 +12,10 @@ export interface TQueryResults {
   columns: string[];
   rows: JsonValue[][];
   row_count: number;
-  /** (ext) present when `rows` holds only the first page. */
+  /** (ext) present when `rows` holds only the first page... */
   truncated?: true;
+  /** (ext) ...and where the next page is. */
+  next?: string;
 }
 
 /** `GET /v1/jobs/{job_id}`: the seed's fields first, then our (ext) fields. */
@@ -34,6 +36,9 @@ export interface TJobStatus {
   priority: Priority;
   expires_at: string | null;
 }
+
+/** An entry of `GET /v1/jobs`: the status without inline results. */
+export type TJobSummary = Omit<TJobStatus, 'results'>;
 
 /** The body of `POST /v1/query/{query_id}` answers, sync and async. */
 export interface TRunResponse {

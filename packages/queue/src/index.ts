@@ -1,6 +1,10 @@
+export { CANCELLED_MESSAGE, type CancelOutcome, cancelSignal, cancelUnclaimedJob } from './cancel-job';
 export { dataLayout } from './data-layout';
+export { execMulti, type RedisMulti } from './exec-multi';
 export { formatFailure, parseFailure } from './job-failure';
+export { addJobToIndexes, type IndexedJob, jobIndexKeys, removeJobFromIndexes } from './job-index';
 export { JOB_STATUS_FIELDS, mapJobState, type RawJobFields, readJobStatus, toJobStatus } from './job-status';
+export { type ListJobsOptions, listJobs } from './list-jobs';
 export { createQueryQueue, createQueryQueueEvents, type QueryQueue } from './query-queue';
 export { jobKey, QUERY_QUEUE_NAME, RUN_QUERY_JOB_NAME } from './queue-names';
 export {
@@ -9,9 +13,11 @@ export {
   isRedisUnavailable,
   type RedisClient,
 } from './redis-connection';
+export { type RetentionSweepOptions, sweepExpiredJobs } from './retention-sweep';
 export {
   runQueryJobOptions,
   type TRunQueryPayload,
   type TRunQueryResult,
   ZRunQueryPayload,
 } from './run-query-job';
+export { timeOrderedIndex } from './time-ordered-index';

@@ -1,5 +1,5 @@
 import type { JobStatus, TJobStatus, TQueryResults } from '@repo/contracts';
-import { toTimestamp, toTimestampOrNull } from '@repo/contracts';
+import { resultsLink, toTimestamp, toTimestampOrNull } from '@repo/contracts';
 import { parseFailure } from './job-failure';
 import { jobKey } from './queue-names';
 import type { RedisClient } from './redis-connection';
@@ -46,6 +46,19 @@ function mapProgress(status: JobStatus, stored: string | null): number {
   return n === null ? 0 : Math.max(0, Math.min(99, Math.floor(n)));
 }
 
+/** Inline results, with the link to the next page when the rest sits in a result file. */
+function mapResults(jobId: string, returnvalue: string): TQueryResults {
+  const results = JSON.parse(returnvalue) as TQueryResults;
+  return results.truncated ? { ...results, next: resultsLink(jobId, results.rows.length) } : results;
+}
+
+/** Reads the job's payload; null when it is not a run of this tenant's. */
+export function parsePayload(data: string | null, tenant: string): TRunQueryPayload | null {
+  if (data === null) return null;
+  const parsed = ZRunQueryPayload.safeParse(JSON.parse(data));
+  return parsed.success && parsed.data.tenant === tenant ? parsed.data : null;
+}
+
 export function toJobStatus(
   jobId: string,
   raw: RawJobFields,
@@ -61,8 +74,7 @@ export function toJobStatus(
     dataset_id: payload.dataset_id,
     status,
     progress: mapProgress(status, raw.progress),
-    results:
-      status === 'succeeded' && raw.returnvalue ? (JSON.parse(raw.returnvalue) as TQueryResults) : null,
+    results: status === 'succeeded' && raw.returnvalue ? mapResults(jobId, raw.returnvalue) : null,
     error: failure?.message ?? null,
     created_at: toTimestamp(toInt(raw.timestamp) ?? 0),
     completed_at: status === 'succeeded' || status === 'failed' ? toTimestampOrNull(finishedOn) : null,
@@ -75,9 +87,18 @@ export function toJobStatus(
   };
 }
 
+/** A finished job older than the TTL is gone for clients, even before the sweep removes it. */
+export function isExpired(
+  raw: Pick<RawJobFields, 'finishedOn'>,
+  resultTtlSeconds: number,
+  now = Date.now(),
+): boolean {
+  return raw.finishedOn !== null && Number(raw.finishedOn) + resultTtlSeconds * 1000 <= now;
+}
+
 /**
- * One round trip: HMGET of the job hash. Answers null for an unknown job and for a job
- * of another tenant, so the two are indistinguishable to the caller.
+ * One round trip: HMGET of the job hash. Answers null for an unknown job, an expired
+ * one and one of another tenant, so the three are indistinguishable to the caller.
  */
 export async function readJobStatus(
   redis: RedisClient,
@@ -90,8 +111,6 @@ export async function readJobStatus(
   const raw = Object.fromEntries(
     JOB_STATUS_FIELDS.map((field, i) => [field, values[i] ?? null]),
   ) as RawJobFields;
-  if (raw.data === null) return null;
-  const parsed = ZRunQueryPayload.safeParse(JSON.parse(raw.data));
-  if (!parsed.success || parsed.data.tenant !== tenant) return null;
-  return toJobStatus(jobId, raw, parsed.data, resultTtlSeconds);
+  const payload = isExpired(raw, resultTtlSeconds) ? null : parsePayload(raw.data, tenant);
+  return payload ? toJobStatus(jobId, raw, payload, resultTtlSeconds) : null;
 }

@@ -36,17 +36,21 @@ export type TRunQueryResult = TQueryResults;
  */
 const PRIORITY_VALUE: Record<Priority, number | undefined> = { interactive: undefined, batch: 10 };
 
+/**
+ * Finished jobs are kept (no removeOnComplete/removeOnFail): the retention sweep removes
+ * them with their index entries and result files, all at once, after RESULT_TTL_SECONDS.
+ */
 export function runQueryJobOptions(
-  config: Pick<Config, 'JOB_ATTEMPTS' | 'RESULT_TTL_SECONDS'>,
+  config: Pick<Config, 'JOB_ATTEMPTS'>,
   jobId: string,
   priority: Priority,
+  createdMs: number,
 ): JobsOptions {
   return {
     jobId,
+    timestamp: createdMs,
     priority: PRIORITY_VALUE[priority],
     attempts: config.JOB_ATTEMPTS,
     backoff: { type: 'exponential', delay: 1_000 },
-    removeOnComplete: { age: config.RESULT_TTL_SECONDS },
-    removeOnFail: { age: config.RESULT_TTL_SECONDS },
   };
 }

@@ -1,27 +1,17 @@
 import type { ListPage } from '@repo/contracts';
-import type { RedisClient } from '@repo/queue';
-import { AppError } from '../app-error';
+import { execMulti, type RedisClient, timeOrderedIndex } from '@repo/queue';
+import { invalidCursor } from '../app-error';
 
 export interface TenantRecord {
   tenant: string;
   created_ms: number;
 }
 
-/** ioredis reports a failed command inside MULTI in its result, not by rejecting. */
-async function execAll(multi: ReturnType<RedisClient['multi']>): Promise<void> {
-  const results = await multi.exec();
-  const failed = results?.find(([error]) => error !== null);
-  if (failed?.[0]) throw failed[0];
-}
-
-const MAX_TIMESTAMP = 9_999_999_999_999;
-
 /**
  * Metadata records (datasets, saved queries) as one JSON string per key, plus a
- * per-tenant index. The index is a sorted set with every score 0, ordered by member
- * `<13-digit inverted timestamp>:<id>`, so ZRANGE BYLEX gives newest first and a cursor
- * is simply the last member seen: exact paging, no scan of other tenants' keys.
- * Every key carries the configured (hash-tagged) prefix so MULTI works on Redis Cluster.
+ * per-tenant newest-first index (timeOrderedIndex): exact paging, no scan of other
+ * tenants' keys. Every key carries the configured (hash-tagged) prefix so MULTI works
+ * on Redis Cluster.
  */
 export class TenantRecordStore<T extends TenantRecord> {
   constructor(
@@ -38,16 +28,12 @@ export class TenantRecordStore<T extends TenantRecord> {
     return `${this.prefix}:tenant:${tenant}:${this.kind}s`;
   }
 
-  private member(id: string, createdMs: number): string {
-    return `${String(MAX_TIMESTAMP - createdMs).padStart(13, '0')}:${id}`;
-  }
-
   async insert(id: string, record: T): Promise<void> {
-    await execAll(
+    await execMulti(
       this.redis
         .multi()
         .set(this.key(id), JSON.stringify(record))
-        .zadd(this.indexKey(record.tenant), 0, this.member(id, record.created_ms)),
+        .zadd(this.indexKey(record.tenant), 0, timeOrderedIndex.member(record.created_ms, id)),
     );
   }
 
@@ -62,28 +48,25 @@ export class TenantRecordStore<T extends TenantRecord> {
   async remove(tenant: string, id: string): Promise<T | null> {
     const record = await this.get(tenant, id);
     if (record === null) return null;
-    await execAll(
-      this.redis.multi().del(this.key(id)).zrem(this.indexKey(tenant), this.member(id, record.created_ms)),
+    await execMulti(
+      this.redis
+        .multi()
+        .del(this.key(id))
+        .zrem(this.indexKey(tenant), timeOrderedIndex.member(record.created_ms, id)),
     );
     return record;
   }
 
   async list(tenant: string, limit: number, cursor: string | undefined): Promise<ListPage<T>> {
-    let start = '-';
-    if (cursor !== undefined) {
-      const member = Buffer.from(cursor, 'base64url').toString('utf8');
-      if (!/^\d{13}:[A-Za-z0-9_-]+$/.test(member)) {
-        throw new AppError('validation_failed', 'The cursor is not one this API gave out.', ['cursor']);
-      }
-      start = `(${member}`;
-    }
-    const members = await this.redis.zrangebylex(this.indexKey(tenant), start, '+', 'LIMIT', 0, limit + 1);
+    const after = cursor === undefined ? null : timeOrderedIndex.memberOf(cursor);
+    if (after === null && cursor !== undefined) throw invalidCursor();
+    const members = await timeOrderedIndex.after(this.redis, this.indexKey(tenant), after, limit + 1);
     const page = members.slice(0, limit);
-    const ids = page.map((m) => m.slice(14));
+    const ids = page.map(timeOrderedIndex.idOf);
     const raws = ids.length > 0 ? await this.redis.mget(...ids.map((id) => this.key(id))) : [];
     const data = raws.filter((raw): raw is string => raw !== null).map((raw) => JSON.parse(raw) as T);
     const last = page[page.length - 1];
-    const next = members.length > limit && last ? Buffer.from(last, 'utf8').toString('base64url') : null;
+    const next = members.length > limit && last ? timeOrderedIndex.cursorOf(last) : null;
     return { data, next_cursor: next };
   }
 }

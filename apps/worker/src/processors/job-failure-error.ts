@@ -1,6 +1,6 @@
 import type { JobErrorCode } from '@repo/contracts';
 import { EngineError } from '@repo/engine';
-import { formatFailure } from '@repo/queue';
+import { CANCELLED_MESSAGE, formatFailure } from '@repo/queue';
 import { UnrecoverableError } from 'bullmq';
 
 /** Why a run was interrupted; the AbortSignal's reason carries it. */
@@ -35,7 +35,7 @@ export function toJobFailure(error: unknown, context: { timeoutMs: number; reaso
             `The query ran longer than its ${context.timeoutMs} ms timeout and was stopped; narrow it (more filters, fewer groups) or raise timeout_ms.`,
           );
         }
-        return unrecoverable('cancelled', 'The job was cancelled before it finished.');
+        return unrecoverable('cancelled', CANCELLED_MESSAGE);
       default:
         break;
     }

@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import type { Config } from '@repo/config';
 import type { Engine } from '@repo/engine';
 import {
+  CANCELLED_MESSAGE,
   dataLayout,
   formatFailure,
   type TRunQueryPayload,
@@ -13,9 +14,11 @@ import type { Logger } from 'pino';
 import { INTERRUPT_REASONS, toJobFailure } from './job-failure-error';
 
 export interface RunQueryDeps {
-  config: Pick<Config, 'DATA_DIR' | 'RESULTS_INLINE_MAX_ROWS'>;
+  config: Pick<Config, 'DATA_DIR' | 'RESULTS_INLINE_MAX_ROWS' | 'RESULT_MAX_ROWS'>;
   engine: Engine;
   logger: Logger;
+  /** Whether a cancel was asked for before this worker took the job (see cancelSignal). */
+  isCancelRequested: (jobId: string) => Promise<boolean>;
 }
 
 /** Progress writes: only rises, at least once a second, in order (one chain per job). */
@@ -58,6 +61,9 @@ export function createRunQueryProcessor(deps: RunQueryDeps) {
       );
     }
     const payload = parsed.data;
+    if (job.id && (await deps.isCancelRequested(job.id))) {
+      throw new UnrecoverableError(formatFailure('cancelled', CANCELLED_MESSAGE));
+    }
     const datasetPath = dataLayout.datasetFile(deps.config.DATA_DIR, payload.dataset_id);
     try {
       await access(datasetPath);
@@ -81,6 +87,9 @@ export function createRunQueryProcessor(deps: RunQueryDeps) {
         params: payload.params,
         datasetPath,
         inlineRowLimit: deps.config.RESULTS_INLINE_MAX_ROWS,
+        // Rows past the inline page go to a file, never into Redis.
+        spillPath: dataLayout.resultFile(deps.config.DATA_DIR, String(job.id)),
+        maxRows: deps.config.RESULT_MAX_ROWS,
         signal: interrupt,
         onProgress: progress.report,
       });

@@ -1,23 +1,165 @@
-import { isId } from '@repo/contracts';
-import { readJobStatus } from '@repo/queue';
-import { Router } from 'express';
+import { access } from 'node:fs/promises';
+import {
+  decodeResultsCursor,
+  encodeResultsCursor,
+  isId,
+  JOB_STATUSES,
+  TERMINAL_STATUSES,
+  type TJobStatus,
+} from '@repo/contracts';
+import {
+  cancelSignal,
+  cancelUnclaimedJob,
+  dataLayout,
+  listJobs,
+  readJobStatus,
+  timeOrderedIndex,
+} from '@repo/queue';
+import { type Request, type Response, Router } from 'express';
+import { z } from 'zod';
 import type { AppDeps } from '../../app-deps';
-import { notFound } from '../../app-error';
+import { AppError, invalidCursor, notFound, parseOrThrow } from '../../app-error';
 import { tenantOf } from '../../middleware/authenticate';
 import { asyncJobsGate } from './async-jobs-gate';
+import { type ResultsFormat, type RowChunks, streamResults } from './stream-results';
+
+const ZListJobsQuery = z.object({
+  status: z.enum(JOB_STATUSES).optional(),
+  query_id: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+const ZResultsQuery = z.object({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  format: z.enum(['json', 'csv', 'ndjson']).optional(),
+});
+
+/** How long a cancel waits for the job to end before answering 202 (the contract promises 2 s). */
+const CANCEL_WAIT_MS = 3_000;
+
+function resultsFormat(req: Request, asked: 'json' | 'csv' | 'ndjson' | undefined): ResultsFormat | null {
+  if (asked) return asked === 'json' ? null : asked;
+  const preferred = req.accepts(['application/json', 'text/csv', 'application/x-ndjson']);
+  return preferred === 'text/csv' ? 'csv' : preferred === 'application/x-ndjson' ? 'ndjson' : null;
+}
+
+async function* inlineChunks(status: TJobStatus): RowChunks {
+  if (status.results) yield { columns: status.results.columns, rows: status.results.rows };
+}
 
 export function jobsRouter(deps: AppDeps): Router {
-  const { config } = deps;
+  const { config, redis } = deps;
   const router = Router();
   router.use(asyncJobsGate(config.ASYNC_JOBS_ENABLED));
 
-  router.get('/:jobId', async (req, res) => {
-    const id = req.params.jobId;
-    const status = isId('job', id)
-      ? await readJobStatus(deps.redis, config.QUEUE_PREFIX, id, tenantOf(res), config.RESULT_TTL_SECONDS)
-      : null;
+  const readStatus = (res: Response, id: string) =>
+    readJobStatus(redis, config.QUEUE_PREFIX, id, tenantOf(res), config.RESULT_TTL_SECONDS);
+
+  async function loadStatus(res: Response, id: string): Promise<TJobStatus> {
+    const status = isId('job', id) ? await readStatus(res, id) : null;
     if (!status) throw notFound('job', id);
-    res.json(status);
+    return status;
+  }
+
+  router.get('/', async (req, res) => {
+    const query = parseOrThrow(ZListJobsQuery, req.query, 'query string');
+    const after = query.cursor === undefined ? null : timeOrderedIndex.memberOf(query.cursor);
+    if (query.cursor !== undefined && after === null) throw invalidCursor();
+    if (query.query_id !== undefined && !isId('query', query.query_id)) {
+      res.json({ data: [], next_cursor: null });
+      return;
+    }
+    const page = await listJobs(redis, config.QUEUE_PREFIX, {
+      tenant: tenantOf(res),
+      queryId: query.query_id,
+      status: query.status,
+      limit: query.limit,
+      after,
+      resultTtlSeconds: config.RESULT_TTL_SECONDS,
+    });
+    res.json({
+      data: page.data,
+      next_cursor: page.next === null ? null : timeOrderedIndex.cursorOf(page.next),
+    });
+  });
+
+  router.get('/:jobId', async (req, res) => {
+    res.json(await loadStatus(res, req.params.jobId));
+  });
+
+  /**
+   * A job no worker holds is failed at once, atomically; a running one is interrupted by
+   * whichever worker holds it. Answers 200 with the job once it has ended `cancelled`,
+   * 202 if it is still stopping, 409 if it had already ended (unchanged).
+   */
+  router.post('/:jobId/cancel', async (req, res) => {
+    const id = req.params.jobId;
+    const before = await loadStatus(res, id);
+    const alreadyEnded = (status: TJobStatus) =>
+      new AppError(
+        'conflict',
+        `The job has already ${status.status}; only queued or running jobs can be cancelled.`,
+      );
+    if (TERMINAL_STATUSES.includes(before.status)) throw alreadyEnded(before);
+    const outcome = await cancelUnclaimedJob(redis, config.QUEUE_PREFIX, id);
+    if (outcome === 'active') await cancelSignal.request(redis, config.QUEUE_PREFIX, id);
+    let status = before;
+    const until = Date.now() + CANCEL_WAIT_MS;
+    do {
+      status = (await readStatus(res, id)) ?? status;
+      if (TERMINAL_STATUSES.includes(status.status)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    } while (Date.now() < until);
+    if (TERMINAL_STATUSES.includes(status.status) && status.error_code !== 'cancelled')
+      throw alreadyEnded(status);
+    res.status(TERMINAL_STATUSES.includes(status.status) ? 200 : 202).json(status);
+  });
+
+  router.get('/:jobId/results', async (req, res) => {
+    const id = req.params.jobId;
+    const query = parseOrThrow(ZResultsQuery, req.query, 'query string');
+    const status = await loadStatus(res, id);
+    if (status.status !== 'succeeded' || !status.results) {
+      throw new AppError(
+        'conflict',
+        status.status === 'failed'
+          ? `The job failed (${status.error_code}); it has no results.`
+          : `The job is ${status.status}; results exist once it has succeeded.`,
+      );
+    }
+    const results = status.results;
+    const file = results.truncated ? dataLayout.resultFile(config.DATA_DIR, id) : null;
+    if (file) {
+      await access(file).catch(() => {
+        throw new AppError('not_found', `The results of job ${id} are no longer kept.`);
+      });
+    }
+
+    const format = resultsFormat(req, query.format);
+    if (format) {
+      await streamResults(
+        res,
+        format,
+        results.columns,
+        file ? deps.engine.streamResult(file) : inlineChunks(status),
+      );
+      return;
+    }
+
+    const offset = query.cursor === undefined ? 0 : decodeResultsCursor(query.cursor);
+    if (offset === null) throw invalidCursor();
+    const rows = file
+      ? (await deps.engine.readResultPage(file, offset, query.limit)).rows
+      : results.rows.slice(offset, offset + query.limit);
+    const end = offset + rows.length;
+    res.json({
+      columns: results.columns,
+      rows,
+      row_count: results.row_count,
+      next_cursor: end < results.row_count ? encodeResultsCursor(end) : null,
+    });
   });
 
   return router;

@@ -1,5 +1,6 @@
-import { isId, newId, type TJobStatus, type TRunResponse, toTimestamp, ZRunQueryBody } from '@repo/contracts';
-import { RUN_QUERY_JOB_NAME, readJobStatus, runQueryJobOptions, type TRunQueryPayload } from '@repo/queue';
+import { isId, type TJobStatus, type TRunResponse, toTimestamp, ZRunQueryBody } from '@repo/contracts';
+import { readJobStatus, type TRunQueryPayload } from '@repo/queue';
+import { Job } from 'bullmq';
 import { Router } from 'express';
 import type { AppDeps } from '../../app-deps';
 import { AppError, notFound, parseOrThrow } from '../../app-error';
@@ -7,11 +8,14 @@ import { tenantOf } from '../../middleware/authenticate';
 import { requireJson } from '../../middleware/require-json';
 import { asyncJobsDisabled } from '../jobs/async-jobs-gate';
 import { checkParameters } from './check-parameters';
+import { enqueueRun } from './enqueue-run';
 
 /** A failed sync run answers 422 when the query is at fault and 500 when we are. */
 function failedRunStatus(status: TJobStatus): number {
   return status.error_code === 'internal' ? 500 : 422;
 }
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export function runsRouter(deps: AppDeps): Router {
   const { config, queue, queueEvents } = deps;
@@ -20,6 +24,12 @@ export function runsRouter(deps: AppDeps): Router {
   router.post('/:queryId', requireJson, async (req, res) => {
     const body = parseOrThrow(ZRunQueryBody, req.body ?? {}, 'request body');
     if (body.execution_mode === 'async' && !config.ASYNC_JOBS_ENABLED) throw asyncJobsDisabled();
+    const idempotencyKey = req.get('idempotency-key');
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY.test(idempotencyKey)) {
+      throw new AppError('validation_failed', 'Idempotency-Key must be 1 to 255 visible ASCII characters.', [
+        'Idempotency-Key',
+      ]);
+    }
     const tenant = tenantOf(res);
     const queryId = String(req.params.queryId);
     const query = isId('query', queryId) ? await deps.queries.get(tenant, queryId) : null;
@@ -55,33 +65,24 @@ export function runsRouter(deps: AppDeps): Router {
       priority: body.priority,
       timeout_ms: timeoutMs,
     };
-    const jobId = newId('job');
-    // The answer goes out only after Redis holds the job.
-    const job = await queue.add(
-      RUN_QUERY_JOB_NAME,
-      payload,
-      runQueryJobOptions(config, jobId, body.priority),
-    );
+    const run = await enqueueRun(deps, payload, idempotencyKey, { query_id: query.query_id, ...body });
     const accepted: TRunResponse = {
       query_id: payload.query_id,
       dataset_id: payload.dataset_id,
       execution_mode: 'async',
       status: 'queued',
       results: null,
-      job_id: jobId,
-      created_at: toTimestamp(job.timestamp),
+      job_id: run.jobId,
+      created_at: toTimestamp(run.createdMs),
     };
+    const readStatus = () =>
+      readJobStatus(deps.redis, config.QUEUE_PREFIX, run.jobId, tenant, config.RESULT_TTL_SECONDS);
 
     if (body.execution_mode === 'sync' && config.SYNC_WAIT_MS > 0) {
+      const job = new Job(queue, '', payload, {}, run.jobId);
       // Failure and time-out both end the wait; the status read below tells which.
       await job.waitUntilFinished(queueEvents, config.SYNC_WAIT_MS).catch(() => undefined);
-      const status = await readJobStatus(
-        deps.redis,
-        config.QUEUE_PREFIX,
-        jobId,
-        tenant,
-        config.RESULT_TTL_SECONDS,
-      );
+      const status = await readStatus();
       if (status && (status.status === 'succeeded' || status.status === 'failed')) {
         const answer: TRunResponse = {
           ...accepted,
@@ -100,9 +101,13 @@ export function runsRouter(deps: AppDeps): Router {
         return;
       }
       if (status) accepted.status = status.status;
+    } else if (!run.fresh) {
+      // A repeat of an idempotent request answers with its job as it is now.
+      const status = await readStatus();
+      if (status) accepted.status = status.status;
     }
     // Async, or a sync run still going after SYNC_WAIT_MS: the work goes on as a job.
-    res.status(202).location(`/v1/jobs/${jobId}`).json(accepted);
+    res.status(202).location(`/v1/jobs/${run.jobId}`).json(accepted);
   });
 
   return router;

@@ -1,0 +1,63 @@
+import { newId } from '@repo/contracts';
+import {
+  addJobToIndexes,
+  execMulti,
+  jobKey,
+  RUN_QUERY_JOB_NAME,
+  runQueryJobOptions,
+  type TRunQueryPayload,
+} from '@repo/queue';
+import type { AppDeps } from '../../app-deps';
+import { AppError } from '../../app-error';
+import { fingerprint } from '../../stores/idempotency-store';
+
+/** A reservation whose job is missing this long after it was made points at an expired job. */
+const ENQUEUE_WINDOW_MS = 60_000;
+
+export interface EnqueuedRun {
+  jobId: string;
+  createdMs: number;
+  /** False when an Idempotency-Key led back to an existing job. */
+  fresh: boolean;
+}
+
+/**
+ * Indexes the job, then adds it to BullMQ; the request is answered only after both.
+ * Index entries come first so that no job can exist that a listing misses; an entry
+ * whose job never arrived (a crash in between) is skipped by listings and swept later.
+ * With an Idempotency-Key, every request for the same key and body uses one job id, and
+ * BullMQ never creates a job twice under one id — racing requests get one job.
+ */
+export async function enqueueRun(
+  deps: AppDeps,
+  payload: TRunQueryPayload,
+  idempotencyKey: string | undefined,
+  requestBody: unknown,
+): Promise<EnqueuedRun> {
+  const { config, redis, queue } = deps;
+  let run: EnqueuedRun = { jobId: newId('job'), createdMs: Date.now(), fresh: true };
+  if (idempotencyKey !== undefined) {
+    run = await deps.idempotency.reserve(payload.tenant, idempotencyKey, fingerprint(requestBody), run);
+    if (!run.fresh && Date.now() - run.createdMs > ENQUEUE_WINDOW_MS) {
+      if ((await redis.exists(jobKey(config.QUEUE_PREFIX, run.jobId))) === 1) return run;
+      throw new AppError(
+        'not_found',
+        `The job ${run.jobId} made for this Idempotency-Key has expired; use a new key to run the query again.`,
+      );
+    }
+  }
+  await execMulti(
+    addJobToIndexes(redis.multi(), config.QUEUE_PREFIX, {
+      tenant: payload.tenant,
+      queryId: payload.query_id,
+      jobId: run.jobId,
+      createdMs: run.createdMs,
+    }),
+  );
+  await queue.add(
+    RUN_QUERY_JOB_NAME,
+    payload,
+    runQueryJobOptions(config, run.jobId, payload.priority, run.createdMs),
+  );
+  return run;
+}
