@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { cancelSignal } from './cancel-job';
 import { execMulti } from './exec-multi';
 import { jobIndexKeys, parseCreationMember, removeJobFromIndexes } from './job-index';
 import type { QueryQueue } from './query-queue';
@@ -20,7 +21,7 @@ const RELEASE_LOCK = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis
 
 /**
  * Removes every job that finished more than `ttlSeconds` ago: its BullMQ hash and logs,
- * its index entries and its result files. Only jobs created before the cutoff can have
+ * its index entries, any cancel flag and its result files. Only jobs created before the cutoff can have
  * expired, so the sweep reads just those, oldest first. Every step is idempotent, and a
  * short lock keeps replicas from doing the same work at once — correctness does not
  * depend on it. Returns how many jobs it removed.
@@ -60,7 +61,9 @@ export async function sweepExpiredJobs(options: RetentionSweepOptions): Promise<
         }
         if (exists) await queue.remove(job.jobId);
         await options.removeJobFiles(job.jobId);
-        await execMulti(removeJobFromIndexes(redis.multi(), prefix, job));
+        await execMulti(
+          removeJobFromIndexes(redis.multi(), prefix, job).del(cancelSignal.flagKey(prefix, job.jobId)),
+        );
         removed += 1;
       }
       // Removed entries left the set; the kept ones stay ahead of the next batch.
