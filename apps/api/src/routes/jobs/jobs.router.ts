@@ -22,6 +22,7 @@ import { AppError, invalidCursor, notFound, parseOrThrow } from '../../app-error
 import { tenantOf } from '../../middleware/authenticate';
 import { asyncJobsGate } from './async-jobs-gate';
 import { type ResultsFormat, type RowChunks, streamResults } from './stream-results';
+import { waitForJobEnd } from './wait-for-job-end';
 
 const ZListJobsQuery = z.object({
   status: z.enum(JOB_STATUSES).optional(),
@@ -105,13 +106,8 @@ export function jobsRouter(deps: AppDeps): Router {
     if (TERMINAL_STATUSES.includes(before.status)) throw alreadyEnded(before);
     const outcome = await cancelUnclaimedJob(redis, config.QUEUE_PREFIX, id);
     if (outcome === 'active') await cancelSignal.request(redis, config.QUEUE_PREFIX, id);
-    let status = before;
-    const until = Date.now() + CANCEL_WAIT_MS;
-    do {
-      status = (await readStatus(res, id)) ?? status;
-      if (TERMINAL_STATUSES.includes(status.status)) break;
-      await new Promise((r) => setTimeout(r, 50));
-    } while (Date.now() < until);
+    await waitForJobEnd(deps, id, CANCEL_WAIT_MS);
+    const status = (await readStatus(res, id)) ?? before;
     if (TERMINAL_STATUSES.includes(status.status) && status.error_code !== 'cancelled')
       throw alreadyEnded(status);
     res.status(TERMINAL_STATUSES.includes(status.status) ? 200 : 202).json(status);

@@ -1,12 +1,12 @@
 import { isId, type TJobStatus, type TRunResponse, toTimestamp, ZRunQueryBody } from '@repo/contracts';
 import { readJobStatus, type TRunQueryPayload } from '@repo/queue';
-import { Job } from 'bullmq';
 import { Router } from 'express';
 import type { AppDeps } from '../../app-deps';
 import { AppError, notFound, parseOrThrow } from '../../app-error';
 import { tenantOf } from '../../middleware/authenticate';
 import { requireJson } from '../../middleware/require-json';
 import { asyncJobsDisabled } from '../jobs/async-jobs-gate';
+import { waitForJobEnd } from '../jobs/wait-for-job-end';
 import { checkParameters } from './check-parameters';
 import { enqueueRun } from './enqueue-run';
 
@@ -18,7 +18,7 @@ function failedRunStatus(status: TJobStatus): number {
 const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 export function runsRouter(deps: AppDeps): Router {
-  const { config, queue, queueEvents } = deps;
+  const { config } = deps;
   const router = Router();
 
   router.post('/:queryId', requireJson, async (req, res) => {
@@ -79,9 +79,7 @@ export function runsRouter(deps: AppDeps): Router {
       readJobStatus(deps.redis, config.QUEUE_PREFIX, run.jobId, tenant, config.RESULT_TTL_SECONDS);
 
     if (body.execution_mode === 'sync' && config.SYNC_WAIT_MS > 0) {
-      const job = new Job(queue, '', payload, {}, run.jobId);
-      // Failure and time-out both end the wait; the status read below tells which.
-      await job.waitUntilFinished(queueEvents, config.SYNC_WAIT_MS).catch(() => undefined);
+      await waitForJobEnd(deps, run.jobId, config.SYNC_WAIT_MS);
       const status = await readStatus();
       if (status && (status.status === 'succeeded' || status.status === 'failed')) {
         const answer: TRunResponse = {
