@@ -1,4 +1,4 @@
 export { freePort, type PrivateRedis, startRedis } from './redis-server';
+export { type ServiceProcess, startService, startWorker, type WorkerProcess } from './service-process';
 export { makeTestEnv, TEST_KEYS, type TestEnv, testRedisUrl } from './test-env';
 export { waitFor } from './wait-for';
-export { startWorker, type WorkerProcess } from './worker-process';

@@ -1,22 +1,28 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 
-const WORKER_MAIN = resolve(__dirname, '../../../apps/worker/src/main.ts');
+const MAINS = {
+  worker: { path: resolve(__dirname, '../../../apps/worker/src/main.ts'), ready: 'worker ready' },
+  api: { path: resolve(__dirname, '../../../apps/api/src/main.ts'), ready: 'API listening' },
+} as const;
 
-export interface WorkerProcess {
+export interface ServiceProcess {
   child: ChildProcess;
   output: () => string;
   /** Sends the signal and resolves with the exit code. */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
+export type WorkerProcess = ServiceProcess;
 
-/** A real worker process (apps/worker/src/main.ts under tsx), ready when it says so. */
-export async function startWorker(
+/** A real process of the product (its main.ts under tsx), ready when its log says so. */
+export async function startService(
+  kind: keyof typeof MAINS,
   env: Record<string, string>,
   readyTimeoutMs = 30_000,
-): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER_MAIN], {
-    // Info level at least: readiness is read from the worker's own "worker ready" line.
+): Promise<ServiceProcess> {
+  const { path, ready } = MAINS[kind];
+  const child = spawn(process.execPath, ['--import', 'tsx', path], {
+    // Info level at least: readiness is read from the process's own log line.
     env: { PATH: process.env.PATH ?? '', ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -28,21 +34,21 @@ export async function startWorker(
     output += chunk.toString();
   });
   const exited = new Promise<number | null>((resolveExit) => child.once('exit', (code) => resolveExit(code)));
-  await new Promise<void>((ready, fail) => {
+  await new Promise<void>((isReady, fail) => {
     const timer = setTimeout(
-      () => fail(new Error(`worker not ready in ${readyTimeoutMs} ms:\n${output}`)),
+      () => fail(new Error(`${kind} not ready in ${readyTimeoutMs} ms:\n${output}`)),
       readyTimeoutMs,
     );
     const check = () => {
-      if (output.includes('worker ready')) {
+      if (output.includes(ready)) {
         clearTimeout(timer);
-        ready();
+        isReady();
       }
     };
     child.stdout?.on('data', check);
     void exited.then((code) => {
       clearTimeout(timer);
-      fail(new Error(`worker exited with ${code} before it was ready:\n${output}`));
+      fail(new Error(`${kind} exited with ${code} before it was ready:\n${output}`));
     });
   }).catch(async (error: unknown) => {
     child.kill('SIGKILL');
@@ -56,4 +62,8 @@ export async function startWorker(
       return exited;
     },
   };
+}
+
+export function startWorker(env: Record<string, string>, readyTimeoutMs?: number): Promise<ServiceProcess> {
+  return startService('worker', env, readyTimeoutMs);
 }
