@@ -1,10 +1,8 @@
-/**
- * The API's wire shapes (docs: /v1 contract), written out as plain types so the published
- * package depends on nothing: `types.test.ts` checks at compile time that every answer the
- * server's zod contracts (`@repo/contracts`) allow fits these types, and that every request
- * these types allow is one the contracts accept. Answers keep the API's snake_case names;
- * the SDK's own options are camelCase.
- */
+// The API's wire shapes (docs: /v1 contract), written out as plain types so the published
+// package depends on nothing: types.test.ts checks at compile time that every answer the
+// server's zod contracts allow fits these types, and that every request built from them is
+// one the contracts accept. Answers keep the API's snake_case names; the SDK's own options
+// are camelCase.
 
 /** A value that survives JSON.stringify/JSON.parse unchanged. */
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
