@@ -45,7 +45,8 @@ describe('the analytics command against the real API and worker', () => {
   };
 
   beforeAll(async () => {
-    stack = await startStack();
+    // A short sync wait, so that a sync run of the slow query falls back to a job (202).
+    stack = await startStack({ SYNC_WAIT_MS: '2000' });
     env = { ANALYTICS_URL: stack.url, ANALYTICS_API_KEY: stack.apiKey };
     dir = mkdtempSync(join(tmpdir(), 'analytics-cli-'));
     writeFileSync(join(dir, 'sales.csv'), SALES_CSV);
@@ -191,6 +192,34 @@ describe('the analytics command against the real API and worker', () => {
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
     expect(lines.at(-1)).toMatch(/ succeeded 100%$/);
     expect(result.stdout).toMatch(/^ +n\n-+\n\d+\n\(1 row\)\n$/);
+  });
+
+  it("follows the job when a sync run outlasts the API's sync wait", async () => {
+    const result = await analytics('run', slowQueryId);
+    expect(result.code).toBe(0);
+    const [note, ...progress] = result.stderr.trim().split('\n');
+    expect(note).toMatch(/^Still running after the API's sync wait; following job job_\S+\.$/);
+    expect(progress.at(-1)).toMatch(/^job_\S+ succeeded 100%$/);
+    expect(result.stdout).toMatch(/^ +n\n-+\n\d+\n\(1 row\)\n$/);
+  });
+
+  it('deletes what it made', async () => {
+    const scratch = id(await analytics('datasets', 'upload', 'sales.csv', '--name', 'scratch', '-q'));
+    const query = id(
+      await analytics('queries', 'save', '-q', '--name', 'scratch', '--sql', 'SELECT 1 AS one'),
+    );
+    expect(await analytics('queries', 'delete', query)).toEqual({
+      code: 0,
+      stdout: `Deleted ${query}\n`,
+      stderr: '',
+    });
+    expect(await analytics('datasets', 'delete', scratch)).toEqual({
+      code: 0,
+      stdout: `Deleted ${scratch}\n`,
+      stderr: '',
+    });
+    expect((await analytics('datasets', 'get', scratch)).code).toBe(4);
+    expect((await analytics('queries', 'delete', query)).stderr).toContain('404 not_found');
   });
 
   it('exits 1 when the query fails, and says why', async () => {
