@@ -1,5 +1,5 @@
 import { formatFailure } from './job-failure';
-import { mapJobState, type RawJobFields, toJobStatus } from './job-status';
+import { mapJobState, parsePayload, type RawJobFields, toJobStatus } from './job-status';
 import type { TRunQueryPayload } from './run-query-job';
 
 const payload: TRunQueryPayload = {
@@ -110,5 +110,34 @@ describe('toJobStatus', () => {
     );
     expect(failed.error_code).toBe('internal');
     expect(failed.error).toMatch(/Run the query again/);
+  });
+});
+
+describe('parsePayload', () => {
+  it("gives the fields a status shows, for the job's own tenant only", () => {
+    expect(parsePayload(JSON.stringify(payload), 'acme')).toEqual({
+      tenant: 'acme',
+      query_id: 'qry_xyz789',
+      dataset_id: 'dset_abc123',
+      execution_mode: 'async',
+      priority: 'interactive',
+    });
+    expect(parsePayload(JSON.stringify(payload), 'globex')).toBeNull();
+    expect(parsePayload(null, 'acme')).toBeNull();
+    expect(parsePayload('null', 'acme')).toBeNull();
+  });
+
+  it('refuses a payload whose shown fields are wrong, whatever the rest holds', () => {
+    expect(parsePayload(JSON.stringify({ ...payload, priority: 'urgent' }), 'acme')).toBeNull();
+    expect(parsePayload(JSON.stringify({ ...payload, query_id: '' }), 'acme')).toBeNull();
+    const { dataset_id: _dropped, ...withoutDataset } = payload;
+    expect(parsePayload(JSON.stringify(withoutDataset), 'acme')).toBeNull();
+  });
+
+  it('does not validate the query text or parameters, which a status never shows', () => {
+    const params = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`p${i}`, { deep: [i, 'x'] }]));
+    const parsed = parsePayload(JSON.stringify({ ...payload, sql: 'SELECT 1', params }), 'acme');
+    expect(parsed?.query_id).toBe('qry_xyz789');
+    expect(parsed).not.toHaveProperty('params');
   });
 });

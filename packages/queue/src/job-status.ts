@@ -1,9 +1,10 @@
 import type { JobStatus, TJobStatus, TQueryResults } from '@repo/contracts';
 import { resultsLink, toTimestamp, toTimestampOrNull } from '@repo/contracts';
+import type { z } from 'zod';
 import { parseFailure } from './job-failure';
 import { jobKey } from './queue-names';
 import type { RedisClient } from './redis-connection';
-import { type TRunQueryPayload, ZRunQueryPayload } from './run-query-job';
+import { ZRunQueryPayload } from './run-query-job';
 
 /** The BullMQ job hash fields a status needs; read with one HMGET. */
 export const JOB_STATUS_FIELDS = [
@@ -52,17 +53,32 @@ function mapResults(jobId: string, returnvalue: string): TQueryResults {
   return results.truncated ? { ...results, next: resultsLink(jobId, results.rows.length) } : results;
 }
 
+/**
+ * The payload fields a status shows, validated alone: the query text and its parameters
+ * (which can be large) are the worker's business and cost a status read nothing.
+ */
+const ZStatusPayload = ZRunQueryPayload.pick({
+  tenant: true,
+  query_id: true,
+  dataset_id: true,
+  execution_mode: true,
+  priority: true,
+});
+export type TStatusPayload = z.infer<typeof ZStatusPayload>;
+
 /** Reads the job's payload; null when it is not a run of this tenant's. */
-export function parsePayload(data: string | null, tenant: string): TRunQueryPayload | null {
+export function parsePayload(data: string | null, tenant: string): TStatusPayload | null {
   if (data === null) return null;
-  const parsed = ZRunQueryPayload.safeParse(JSON.parse(data));
-  return parsed.success && parsed.data.tenant === tenant ? parsed.data : null;
+  const json: unknown = JSON.parse(data);
+  if ((json as { tenant?: unknown } | null)?.tenant !== tenant) return null;
+  const parsed = ZStatusPayload.safeParse(json);
+  return parsed.success ? parsed.data : null;
 }
 
 export function toJobStatus(
   jobId: string,
   raw: RawJobFields,
-  payload: TRunQueryPayload,
+  payload: TStatusPayload,
   resultTtlSeconds: number,
 ): TJobStatus {
   const status = mapJobState(raw);

@@ -22,6 +22,7 @@ import { AppError, invalidCursor, notFound, parseOrThrow } from '../../app-error
 import { tenantOf } from '../../middleware/authenticate';
 import { asyncJobsGate } from './async-jobs-gate';
 import { type ResultsFormat, type RowChunks, streamResults } from './stream-results';
+import { sendJsonBody, TerminalStatusCache } from './terminal-status-cache';
 import { waitForJobEnd } from './wait-for-job-end';
 
 const ZListJobsQuery = z.object({
@@ -86,8 +87,16 @@ export function jobsRouter(deps: AppDeps): Router {
     });
   });
 
+  // Ended jobs never change: repeated polls of one are answered without Redis (see the module).
+  const terminalStatuses = new TerminalStatusCache();
   router.get('/:jobId', async (req, res) => {
-    res.json(await loadStatus(res, req.params.jobId));
+    const cached = terminalStatuses.get(tenantOf(res), req.params.jobId);
+    if (cached) {
+      sendJsonBody(res, cached);
+      return;
+    }
+    const status = await loadStatus(res, req.params.jobId);
+    sendJsonBody(res, terminalStatuses.remember(tenantOf(res), status));
   });
 
   /**
