@@ -113,9 +113,19 @@ async function main(): Promise<void> {
   const tsx = ['--import', 'tsx'];
   run('worker', process.execPath, [...tsx, 'apps/worker/src/main.ts'], env);
   run('api', process.execPath, [...tsx, 'apps/api/src/main.ts'], env);
+  const dashboardOpen = !env.DASHBOARD_USER && !env.DASHBOARD_PASSWORD && !env.DASHBOARD_AUTH;
+  // A local first run opens the dashboard without a login, and says so; set credentials to close it.
+  run('dashboard', process.execPath, [...tsx, 'apps/dashboard/src/main.ts'], {
+    ...env,
+    ...(dashboardOpen ? { DASHBOARD_AUTH: 'off' } : {}),
+  });
 
   const base = `http://${config.HOST}:${config.PORT}`;
   console.log(`[start] API      ${base}  (health: ${base}/healthz)`);
+  console.log(`[start] docs     ${base}/docs  (OpenAPI: ${base}/openapi.json, metrics: ${base}/metrics)`);
+  console.log(
+    `[start] queues   http://${config.DASHBOARD_HOST}:${config.DASHBOARD_PORT}  (dashboard${dashboardOpen ? ', NO LOGIN: DASHBOARD_AUTH=off for local development; set DASHBOARD_USER and DASHBOARD_PASSWORD to require one' : ''})`,
+  );
   console.log(`[start] Redis    ${config.REDIS_URL}   data: ${config.DATA_DIR}`);
   if (devKey) console.log(`[start] development API key (tenant "dev"): ${devKey}`);
   console.log(`[start] try: curl -H "X-API-Key: ${devKey ?? '<your key>'}" ${base}/v1/datasets`);

@@ -7,6 +7,7 @@ import type { DatasetRecord } from './stores/dataset-store';
 import type { IdempotencyStore } from './stores/idempotency-store';
 import type { QueryRecord } from './stores/query-store';
 import type { TenantRecordStore } from './stores/tenant-record-store';
+import type { ApiMetrics } from './telemetry/api-metrics';
 
 /** Everything the app needs, built by main.ts (or a test) and handed to createApp. */
 export interface AppDeps {
@@ -20,4 +21,5 @@ export interface AppDeps {
   datasets: TenantRecordStore<DatasetRecord>;
   queries: TenantRecordStore<QueryRecord>;
   idempotency: IdempotencyStore;
+  metrics: ApiMetrics;
 }

@@ -8,6 +8,8 @@ import { jobsRouter } from './routes/jobs/jobs.router';
 import { opsRouter } from './routes/ops/ops.router';
 import { queriesRouter, saveQueryHandler } from './routes/queries/queries.router';
 import { runsRouter } from './routes/runs/runs.router';
+import { labelRoutesUnder } from './telemetry/api-metrics';
+import { requestLogger } from './telemetry/request-logger';
 
 /** JSON bodies are small (queries, run requests); datasets stream past this parser. */
 const JSON_LIMIT = '1mb';
@@ -18,6 +20,8 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestId);
+  app.use(requestLogger(deps.logger));
+  app.use(deps.metrics.middleware);
   app.use(opsRouter(deps));
 
   const v1 = express.Router();
@@ -26,12 +30,12 @@ export function createApp(deps: AppDeps): Express {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  v1.use('/datasets', datasetsRouter(deps));
+  v1.use('/datasets', labelRoutesUnder('/v1/datasets'), datasetsRouter(deps));
   const json = express.json({ limit: JSON_LIMIT, strict: true });
   v1.post('/save', json, ...saveQueryHandler(deps));
-  v1.use('/queries', json, queriesRouter(deps));
-  v1.use('/query', json, runsRouter(deps));
-  v1.use('/jobs', jobsRouter(deps));
+  v1.use('/queries', labelRoutesUnder('/v1/queries'), json, queriesRouter(deps));
+  v1.use('/query', labelRoutesUnder('/v1/query'), json, runsRouter(deps));
+  v1.use('/jobs', labelRoutesUnder('/v1/jobs'), jobsRouter(deps));
   app.use('/v1', v1);
 
   app.use(notFoundRoute);

@@ -8,6 +8,7 @@ import type { DatasetRecord } from './stores/dataset-store';
 import { IdempotencyStore } from './stores/idempotency-store';
 import type { QueryRecord } from './stores/query-store';
 import { TenantRecordStore } from './stores/tenant-record-store';
+import { createApiMetrics } from './telemetry/api-metrics';
 
 export interface ConnectedDeps {
   deps: AppDeps;
@@ -36,13 +37,28 @@ export async function connectDeps(config: Config, logger: Logger): Promise<Conne
     datasets: new TenantRecordStore<DatasetRecord>(redis, config.QUEUE_PREFIX, 'dataset'),
     queries: new TenantRecordStore<QueryRecord>(redis, config.QUEUE_PREFIX, 'query'),
     idempotency: new IdempotencyStore(redis, config.QUEUE_PREFIX),
+    metrics: createApiMetrics(queue),
   };
   return {
     deps,
+    /** Gracefully within 2 s; after that (Redis gone, say) the connections are simply dropped. */
     async close() {
       await engine.close();
-      await queueEvents.close();
-      await queue.close();
+      const graceful = Promise.all([queueEvents.close(), queue.close()]).catch(() => undefined);
+      const closed = await Promise.race([
+        graceful.then(() => true),
+        new Promise<false>((resolve) => setTimeout(resolve, 2_000, false).unref()),
+      ]);
+      if (!closed) {
+        // BullMQ's close waits for Redis; with Redis gone, drop its (duplicated) connections instead.
+        for (const base of [queueEvents, queue]) {
+          const client = await Promise.race([
+            base.backend.client,
+            new Promise<null>((r) => setTimeout(r, 500, null).unref()),
+          ]);
+          client?.disconnect();
+        }
+      }
       blocking.disconnect();
       redis.disconnect();
     },

@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import { ConfigError, loadConfig } from '@repo/config';
-import pino from 'pino';
+import { checkRedisPolicy } from '@repo/queue';
 import { createApp } from './app';
 import { connectDeps } from './connect-deps';
+import { createApiLogger } from './telemetry/request-logger';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -15,14 +16,19 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const logger = pino({ level: config.LOG_LEVEL, base: { app: 'api' } });
+  const logger = createApiLogger(config.LOG_LEVEL);
   if (config.API_KEYS.length === 0) logger.warn('API_KEYS is empty: every /v1 request will answer 401');
   const { deps, close } = await connectDeps(config, logger);
+  const policy = await checkRedisPolicy(deps.redis).catch(() => null);
+  if (policy?.warning) logger.warn({ maxmemoryPolicy: policy.maxmemoryPolicy }, policy.warning);
   const server = createApp(deps).listen(config.PORT, config.HOST);
   await once(server, 'listening');
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
-  logger.info({ host: config.HOST, port }, `API listening on http://${config.HOST}:${port}`);
+  logger.info(
+    { host: config.HOST, port },
+    `API listening on http://${config.HOST}:${port} (reference: /docs, metrics: /metrics)`,
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -1,13 +1,22 @@
 import { mkdir } from 'node:fs/promises';
 import { ConfigError, loadConfig } from '@repo/config';
 import { createEngine } from '@repo/engine';
-import { cancelSignal, createQueryQueue, createRedisClient, dataLayout, QUERY_QUEUE_NAME } from '@repo/queue';
+import {
+  cancelSignal,
+  checkRedisPolicy,
+  createQueryQueue,
+  createRedisClient,
+  dataLayout,
+  QUERY_QUEUE_NAME,
+} from '@repo/queue';
 import { Worker } from 'bullmq';
 import pino from 'pino';
 import { listenForCancels } from './cancel-listener';
 import { INTERRUPT_REASONS } from './processors/job-failure-error';
 import { createRunQueryProcessor } from './processors/run-query.processor';
 import { startRetentionSweeps } from './retention';
+import { startOpsServer } from './telemetry/ops-server';
+import { createWorkerMetrics } from './telemetry/worker-metrics';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -35,6 +44,9 @@ async function main(): Promise<void> {
   const connection = createRedisClient(config, 'blocking', onRedisError);
   const subscriber = createRedisClient(config, 'blocking', onRedisError);
   const queue = createQueryQueue(connection, config.QUEUE_PREFIX);
+  const metrics = createWorkerMetrics();
+  const policy = await checkRedisPolicy(connection).catch(() => null);
+  if (policy?.warning) logger.warn({ maxmemoryPolicy: policy.maxmemoryPolicy }, policy.warning);
 
   const worker = new Worker(
     QUERY_QUEUE_NAME,
@@ -43,6 +55,7 @@ async function main(): Promise<void> {
       engine,
       logger,
       isCancelRequested: (jobId) => cancelSignal.isRequested(connection, config.QUEUE_PREFIX, jobId),
+      metrics,
     }),
     { connection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY },
   );
@@ -50,7 +63,23 @@ async function main(): Promise<void> {
   await listenForCancels(subscriber, config.QUEUE_PREFIX, worker, logger);
   const stopSweeps = startRetentionSweeps(config, connection, queue, logger);
   await worker.waitUntilReady();
-  logger.info({ concurrency: config.WORKER_CONCURRENCY, queue: QUERY_QUEUE_NAME }, 'worker ready');
+  const ops =
+    config.WORKER_METRICS_PORT === undefined
+      ? null
+      : await startOpsServer({
+          host: config.WORKER_METRICS_HOST,
+          port: config.WORKER_METRICS_PORT,
+          registry: metrics.registry,
+          redis: connection,
+        });
+  logger.info(
+    {
+      concurrency: config.WORKER_CONCURRENCY,
+      queue: QUERY_QUEUE_NAME,
+      ...(ops ? { metrics: `http://${config.WORKER_METRICS_HOST}:${ops.port}/metrics` } : {}),
+    },
+    'worker ready',
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -65,6 +94,7 @@ async function main(): Promise<void> {
     await worker.close();
     clearTimeout(grace);
     await stopSweeps();
+    ops?.server.close();
     await queue.close();
     await engine.close();
     subscriber.disconnect();

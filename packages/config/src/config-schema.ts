@@ -106,6 +106,10 @@ export const ZEnvFields = z.object({
       'expected a size like 2GB',
     ),
   DASHBOARD_PORT: int(3001, 0, 65535),
+  DASHBOARD_HOST: z.string().min(1).default('127.0.0.1'),
+  /** Unset: the worker serves no HTTP. Set (0 picks a free port): /metrics, /healthz, /readyz. */
+  WORKER_METRICS_PORT: wholeNumber(0, 65535).optional(),
+  WORKER_METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   DASHBOARD_USER: z.string().optional(),
   DASHBOARD_PASSWORD: z.string().optional(),
   DASHBOARD_AUTH: onOff.default('on'),

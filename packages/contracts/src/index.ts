@@ -1,8 +1,10 @@
+export { API_ROUTES, type ApiRoute } from './api-routes';
 export * from './datasets';
 export * from './errors';
 export * from './ids';
 export * from './jobs';
-export type { JsonValue } from './json';
+export { type JsonValue, ZJsonValue } from './json';
+export { buildOpenApiDocument } from './openapi-document';
 export * from './pagination';
 export * from './queries';
 export * from './results-cursor';

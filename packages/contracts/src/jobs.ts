@@ -1,5 +1,6 @@
-import type { JsonValue } from './json';
-import type { ExecutionMode, Priority } from './runs';
+import { z } from 'zod';
+import { ZJsonValue } from './json';
+import { EXECUTION_MODES, PRIORITIES } from './runs';
 
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -8,47 +9,81 @@ export const TERMINAL_STATUSES: readonly JobStatus[] = ['succeeded', 'failed'];
 export const JOB_ERROR_CODES = ['query_error', 'timeout', 'cancelled', 'internal'] as const;
 export type JobErrorCode = (typeof JOB_ERROR_CODES)[number];
 
-export interface TQueryResults {
-  columns: string[];
-  rows: JsonValue[][];
-  row_count: number;
+const ZTimestamp = z
+  .string()
+  .meta({ description: 'RFC 3339 UTC, second precision', example: '2024-06-01T14:22:10Z' });
+
+export const ZQueryResults = z.object({
+  columns: z.array(z.string()),
+  rows: z.array(z.array(ZJsonValue)),
+  /** The full count, even when `rows` holds only the first page. */
+  row_count: z.number().int(),
   /** (ext) present when `rows` holds only the first page... */
-  truncated?: true;
+  truncated: z.literal(true).optional(),
   /** (ext) ...and where the next page is. */
-  next?: string;
-}
+  next: z.string().optional(),
+});
+export type TQueryResults = z.infer<typeof ZQueryResults>;
 
 /** `GET /v1/jobs/{job_id}`: the seed's fields first, then our (ext) fields. */
-export interface TJobStatus {
-  job_id: string;
-  query_id: string;
-  dataset_id: string;
-  status: JobStatus;
-  progress: number;
-  results: TQueryResults | null;
-  error: string | null;
-  created_at: string;
-  completed_at: string | null;
-  error_code: JobErrorCode | null;
-  execution_mode: ExecutionMode;
-  started_at: string | null;
-  attempts: number;
-  priority: Priority;
-  expires_at: string | null;
-}
+export const ZJobStatus = z.object({
+  job_id: z.string(),
+  query_id: z.string(),
+  dataset_id: z.string(),
+  status: z.enum(JOB_STATUSES),
+  progress: z.number().int().min(0).max(100),
+  results: ZQueryResults.nullable(),
+  error: z.string().nullable(),
+  created_at: ZTimestamp,
+  completed_at: ZTimestamp.nullable(),
+  error_code: z.enum(JOB_ERROR_CODES).nullable(),
+  execution_mode: z.enum(EXECUTION_MODES),
+  started_at: ZTimestamp.nullable(),
+  attempts: z.number().int(),
+  priority: z.enum(PRIORITIES),
+  expires_at: ZTimestamp.nullable(),
+});
+export type TJobStatus = z.infer<typeof ZJobStatus>;
 
 /** An entry of `GET /v1/jobs`: the status without inline results. */
-export type TJobSummary = Omit<TJobStatus, 'results'>;
+export const ZJobSummary = ZJobStatus.omit({ results: true });
+export type TJobSummary = z.infer<typeof ZJobSummary>;
+
+export const ZJobsPage = z.object({ data: z.array(ZJobSummary), next_cursor: z.string().nullable() });
+
+/** `GET /v1/jobs/{job_id}/results` as JSON: one page. */
+export const ZResultsPage = z.object({
+  columns: z.array(z.string()),
+  rows: z.array(z.array(ZJsonValue)),
+  row_count: z.number().int(),
+  next_cursor: z.string().nullable(),
+});
 
 /** The body of `POST /v1/query/{query_id}` answers, sync and async. */
-export interface TRunResponse {
-  query_id: string;
-  dataset_id: string;
-  execution_mode: ExecutionMode;
-  status: JobStatus;
-  results: TQueryResults | null;
-  job_id: string | null;
-  created_at: string;
-  error?: string;
-  error_code?: JobErrorCode;
-}
+export const ZRunResponse = z.object({
+  query_id: z.string(),
+  dataset_id: z.string(),
+  execution_mode: z.enum(EXECUTION_MODES),
+  status: z.enum(JOB_STATUSES),
+  results: ZQueryResults.nullable(),
+  job_id: z.string().nullable(),
+  created_at: ZTimestamp,
+  /** Present when a sync run failed. */
+  error: z.string().nullable().optional(),
+  error_code: z.enum(JOB_ERROR_CODES).nullable().optional(),
+});
+export type TRunResponse = z.infer<typeof ZRunResponse>;
+
+export const ZListJobsQuery = z.object({
+  status: z.enum(JOB_STATUSES).optional(),
+  query_id: z.string().max(100).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+export const ZResultsQuery = z.object({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
+  /** json pages; csv and ndjson stream the whole result (also chosen by Accept). */
+  format: z.enum(['json', 'csv', 'ndjson']).optional(),
+});

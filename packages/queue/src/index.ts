@@ -6,13 +6,14 @@ export { addJobToIndexes, type IndexedJob, jobIndexKeys, removeJobFromIndexes } 
 export { JOB_STATUS_FIELDS, mapJobState, type RawJobFields, readJobStatus, toJobStatus } from './job-status';
 export { type ListJobsOptions, listJobs } from './list-jobs';
 export { createQueryQueue, createQueryQueueEvents, type QueryQueue } from './query-queue';
-export { jobKey, QUERY_QUEUE_NAME, RUN_QUERY_JOB_NAME } from './queue-names';
+export { ALL_QUEUE_NAMES, jobKey, QUERY_QUEUE_NAME, RUN_QUERY_JOB_NAME } from './queue-names';
 export {
   type ConnectionRole,
   createRedisClient,
   isRedisUnavailable,
   type RedisClient,
 } from './redis-connection';
+export { checkRedisPolicy, type RedisPolicy } from './redis-policy';
 export { type RetentionSweepOptions, sweepExpiredJobs } from './retention-sweep';
 export {
   runQueryJobOptions,

@@ -1,17 +1,7 @@
 import type { Config } from '@repo/config';
-import {
-  EXECUTION_MODES,
-  type JsonValue,
-  PRIORITIES,
-  type Priority,
-  type TQueryResults,
-} from '@repo/contracts';
+import { EXECUTION_MODES, PRIORITIES, type Priority, type TQueryResults, ZJsonValue } from '@repo/contracts';
 import type { JobsOptions } from 'bullmq';
 import { z } from 'zod';
-
-const ZJson: z.ZodType<JsonValue> = z.lazy(() =>
-  z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(ZJson), z.record(z.string(), ZJson)]),
-);
 
 /** What the API puts on the queue and the worker parses again before running it. */
 export const ZRunQueryPayload = z.object({
@@ -20,7 +10,7 @@ export const ZRunQueryPayload = z.object({
   dataset_id: z.string().min(1),
   sql: z.string().min(1),
   /** The run's parameters merged with the structured query's bound literals. */
-  params: z.record(z.string(), ZJson),
+  params: z.record(z.string(), ZJsonValue),
   execution_mode: z.enum(EXECUTION_MODES),
   priority: z.enum(PRIORITIES),
   timeout_ms: z.number().int().positive(),

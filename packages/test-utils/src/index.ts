@@ -1,3 +1,4 @@
+export { type PrometheusFamily, type PrometheusSample, parsePrometheusText } from './prometheus-text';
 export { freePort, type PrivateRedis, startRedis } from './redis-server';
 export { type ServiceProcess, startService, startWorker, type WorkerProcess } from './service-process';
 export { makeTestEnv, TEST_KEYS, type TestEnv, testRedisUrl } from './test-env';

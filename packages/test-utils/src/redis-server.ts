@@ -44,8 +44,9 @@ async function waitForPort(port: number, deadlineMs: number): Promise<void> {
   }
 }
 
-export async function startRedis(extraArgs: string[] = []): Promise<PrivateRedis> {
-  const port = await freePort();
+/** `port` restarts a Redis where a stopped one was, for tests of recovery. */
+export async function startRedis(extraArgs: string[] = [], port?: number): Promise<PrivateRedis> {
+  port ??= await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'analytics-redis-'));
   const child = spawn(
     'redis-server',
@@ -65,7 +66,7 @@ export async function startRedis(extraArgs: string[] = []): Promise<PrivateRedis
     { stdio: 'ignore' },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  await waitForPort(port, 10_000);
+  await waitForPort(port as number, 10_000);
   return {
     port,
     url: `redis://127.0.0.1:${port}`,

@@ -4,6 +4,10 @@ import { resolve } from 'node:path';
 const MAINS = {
   worker: { path: resolve(__dirname, '../../../apps/worker/src/main.ts'), ready: 'worker ready' },
   api: { path: resolve(__dirname, '../../../apps/api/src/main.ts'), ready: 'API listening' },
+  dashboard: {
+    path: resolve(__dirname, '../../../apps/dashboard/src/main.ts'),
+    ready: 'dashboard listening',
+  },
 } as const;
 
 export interface ServiceProcess {

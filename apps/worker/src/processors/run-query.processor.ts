@@ -5,12 +5,14 @@ import {
   CANCELLED_MESSAGE,
   dataLayout,
   formatFailure,
+  parseFailure,
   type TRunQueryPayload,
   type TRunQueryResult,
   ZRunQueryPayload,
 } from '@repo/queue';
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Logger } from 'pino';
+import type { WorkerMetrics } from '../telemetry/worker-metrics';
 import { INTERRUPT_REASONS, toJobFailure } from './job-failure-error';
 
 export interface RunQueryDeps {
@@ -19,6 +21,7 @@ export interface RunQueryDeps {
   logger: Logger;
   /** Whether a cancel was asked for before this worker took the job (see cancelSignal). */
   isCancelRequested: (jobId: string) => Promise<boolean>;
+  metrics: Pick<WorkerMetrics, 'jobStarted' | 'jobEnded'>;
 }
 
 /** Progress writes: only rises, at least once a second, in order (one chain per job). */
@@ -47,7 +50,7 @@ function progressReporter(job: Job, logger: Logger) {
  * Runs one saved query in DuckDB. BullMQ hands an AbortSignal only to processors that
  * declare a third parameter: it fires on cancel and on shutdown past the grace period.
  */
-export function createRunQueryProcessor(deps: RunQueryDeps) {
+function runQueryWith(deps: RunQueryDeps) {
   return async function runQuery(
     job: Job<TRunQueryPayload, TRunQueryResult>,
     token: string | undefined,
@@ -116,6 +119,34 @@ export function createRunQueryProcessor(deps: RunQueryDeps) {
         'query failed',
       );
       throw failure;
+    }
+  };
+}
+
+/** The processor BullMQ calls: runQuery, counted and timed in the worker's metrics. */
+export function createRunQueryProcessor(deps: RunQueryDeps) {
+  const runQuery = runQueryWith(deps);
+  return async function processRunQuery(
+    job: Job<TRunQueryPayload, TRunQueryResult>,
+    token: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<TRunQueryResult> {
+    deps.metrics.jobStarted();
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    try {
+      const result = await runQuery(job, token, signal);
+      deps.metrics.jobEnded('succeeded', null, seconds());
+      return result;
+    } catch (error) {
+      if (error instanceof WaitingError) deps.metrics.jobEnded('handed_back', null, seconds());
+      else
+        deps.metrics.jobEnded(
+          'failed',
+          parseFailure(error instanceof Error ? error.message : '').code,
+          seconds(),
+        );
+      throw error;
     }
   };
 }

@@ -3,9 +3,10 @@ import {
   decodeResultsCursor,
   encodeResultsCursor,
   isId,
-  JOB_STATUSES,
   TERMINAL_STATUSES,
   type TJobStatus,
+  ZListJobsQuery,
+  ZResultsQuery,
 } from '@repo/contracts';
 import {
   cancelSignal,
@@ -16,7 +17,6 @@ import {
   timeOrderedIndex,
 } from '@repo/queue';
 import { type Request, type Response, Router } from 'express';
-import { z } from 'zod';
 import type { AppDeps } from '../../app-deps';
 import { AppError, invalidCursor, notFound, parseOrThrow } from '../../app-error';
 import { tenantOf } from '../../middleware/authenticate';
@@ -24,19 +24,6 @@ import { asyncJobsGate } from './async-jobs-gate';
 import { type ResultsFormat, type RowChunks, streamResults } from './stream-results';
 import { sendJsonBody, TerminalStatusCache } from './terminal-status-cache';
 import { waitForJobEnd } from './wait-for-job-end';
-
-const ZListJobsQuery = z.object({
-  status: z.enum(JOB_STATUSES).optional(),
-  query_id: z.string().max(100).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-  cursor: z.string().max(200).optional(),
-});
-
-const ZResultsQuery = z.object({
-  cursor: z.string().max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(10_000).default(1000),
-  format: z.enum(['json', 'csv', 'ndjson']).optional(),
-});
 
 /** How long a cancel waits for the job to end before answering 202 (the contract promises 2 s). */
 const CANCEL_WAIT_MS = 3_000;

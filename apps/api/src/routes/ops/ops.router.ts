@@ -1,22 +1,53 @@
+import { buildOpenApiDocument } from '@repo/contracts';
+import { checkRedisPolicy } from '@repo/queue';
 import { Router } from 'express';
 import type { AppDeps } from '../../app-deps';
+import { docsRouter } from './docs-page';
 
-/** Health endpoints: no API key. /readyz asks Redis with a short deadline. */
+/** How long /readyz waits for Redis before calling it unreachable. */
+const READY_TIMEOUT_MS = 1_000;
+
+function withDeadline<T>(work: Promise<T>, ms: number): Promise<T | 'timeout'> {
+  return Promise.race([
+    work,
+    new Promise<'timeout'>((resolve) => setTimeout(resolve, ms, 'timeout').unref()),
+  ]);
+}
+
+/** Operations endpoints: no API key. */
 export function opsRouter(deps: AppDeps): Router {
   const router = Router();
+  const openApi = JSON.stringify(buildOpenApiDocument());
+
   router.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+
   router.get('/readyz', async (_req, res) => {
-    const ok = await Promise.race([
-      deps.redis.ping().then(
-        () => true,
-        () => false,
-      ),
-      new Promise<boolean>((resolve) => setTimeout(resolve, 1_000, false).unref()),
-    ]);
-    if (ok) res.json({ status: 'ready', redis: 'ok' });
-    else res.status(503).set('Retry-After', '2').json({ status: 'unavailable', redis: 'unreachable' });
+    const result = await withDeadline(
+      deps.redis.ping().then(() => checkRedisPolicy(deps.redis)),
+      READY_TIMEOUT_MS,
+    ).catch(() => 'timeout' as const);
+    if (result === 'timeout') {
+      res.status(503).set('Retry-After', '2').json({ status: 'unavailable', redis: 'unreachable' });
+      return;
+    }
+    res.json({
+      status: 'ready',
+      redis: 'ok',
+      maxmemory_policy: result.maxmemoryPolicy,
+      ...(result.warning ? { warning: result.warning } : {}),
+    });
   });
+
+  router.get('/metrics', async (_req, res) => {
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+  });
+
+  router.get('/openapi.json', (_req, res) => {
+    res.type('json').send(openApi);
+  });
+
+  router.use(docsRouter());
   return router;
 }

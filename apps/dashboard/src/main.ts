@@ -1,0 +1,51 @@
+import { once } from 'node:events';
+import { ConfigError, loadConfig } from '@repo/config';
+import { ALL_QUEUE_NAMES, createRedisClient } from '@repo/queue';
+import { Queue } from 'bullmq';
+import pino from 'pino';
+import { createDashboardApp } from './create-dashboard-app';
+import { resolveDashboardAuth } from './dashboard-auth';
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  let auth: ReturnType<typeof resolveDashboardAuth>;
+  try {
+    config = loadConfig(process.env);
+    auth = resolveDashboardAuth(config);
+  } catch (error) {
+    // One line saying why, and no start: an open dashboard is never the fallback.
+    console.error(error instanceof ConfigError || error instanceof Error ? error.message : error);
+    process.exit(1);
+  }
+  const logger = pino({ level: config.LOG_LEVEL, base: { app: 'dashboard', pid: process.pid } });
+  if (auth.kind === 'off') {
+    logger.warn('DASHBOARD_AUTH=off: the dashboard has no login. Use this for local development only.');
+  }
+  const connection = createRedisClient(config, 'blocking', (error) =>
+    logger.warn({ err: error.message }, 'redis connection error'),
+  );
+  const queues = ALL_QUEUE_NAMES.map((name) => new Queue(name, { connection, prefix: config.QUEUE_PREFIX }));
+  const app = createDashboardApp({ queues, auth, readOnly: config.DASHBOARD_READ_ONLY });
+  const server = app.listen(config.DASHBOARD_PORT, config.DASHBOARD_HOST);
+  await once(server, 'listening');
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.DASHBOARD_PORT;
+  logger.info(
+    { readOnly: config.DASHBOARD_READ_ONLY, auth: auth.kind },
+    `dashboard listening on http://${config.DASHBOARD_HOST}:${port}`,
+  );
+  const stop = async () => {
+    server.close();
+    server.closeAllConnections();
+    await Promise.all(queues.map((queue) => queue.close()));
+    connection.disconnect();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop());
+  process.on('SIGINT', () => void stop());
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

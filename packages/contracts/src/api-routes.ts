@@ -1,0 +1,249 @@
+import { z } from 'zod';
+import { ZDataset, ZDatasetSchema, ZUploadDatasetQuery } from './datasets';
+import { ZErrorEnvelope } from './errors';
+import { ZJobStatus, ZJobsPage, ZListJobsQuery, ZResultsPage, ZResultsQuery, ZRunResponse } from './jobs';
+import { ZListQuery } from './pagination';
+import { ZSavedQuery, ZSavedQueryCreated, ZSaveQueryBody } from './queries';
+import { ZRunQueryBody } from './runs';
+
+type Method = 'get' | 'post' | 'delete';
+
+export interface ApiRoute {
+  method: Method;
+  /** OpenAPI style: `/v1/jobs/{job_id}`. */
+  path: string;
+  summary: string;
+  tag: 'Datasets' | 'Queries' | 'Runs' | 'Jobs' | 'Operations';
+  /** False for the operations endpoints, which need no API key. */
+  auth: boolean;
+  query?: z.ZodObject;
+  body?: { contentTypes: string[]; schema: z.ZodType };
+  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
+}
+
+const ZListPage = <T extends z.ZodType>(item: T) =>
+  z.object({ data: z.array(item), next_cursor: z.string().nullable() });
+const error = (description: string) => ({ description, schema: ZErrorEnvelope });
+const common = {
+  401: error('Missing or unknown X-API-Key'),
+  503: error('Redis unreachable (with Retry-After)'),
+};
+const byId = { ...common, 404: error('Unknown id, or another tenant’s') };
+
+/**
+ * Every public route, in one table: the OpenAPI document is generated from it and a test
+ * checks it against the routes the Express app really has.
+ */
+export const API_ROUTES: ApiRoute[] = [
+  {
+    method: 'post',
+    path: '/v1/datasets',
+    summary: 'Upload a dataset (CSV, NDJSON, JSON array or Parquet), stored as Parquet',
+    tag: 'Datasets',
+    auth: true,
+    query: ZUploadDatasetQuery,
+    body: {
+      contentTypes: [
+        'text/csv',
+        'application/x-ndjson',
+        'application/json',
+        'application/vnd.apache.parquet',
+      ],
+      schema: z.string().meta({ format: 'binary' }),
+    },
+    responses: {
+      201: { description: 'Stored', schema: ZDataset },
+      413: error('Larger than MAX_UPLOAD_BYTES'),
+      415: error('Unsupported content type'),
+      422: error('Malformed file (says where)'),
+      ...common,
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/datasets',
+    summary: 'List datasets, newest first',
+    tag: 'Datasets',
+    auth: true,
+    query: ZListQuery,
+    responses: { 200: { description: 'A page', schema: ZListPage(ZDataset) }, ...common },
+  },
+  {
+    method: 'get',
+    path: '/v1/datasets/{dataset_id}',
+    summary: 'Get a dataset',
+    tag: 'Datasets',
+    auth: true,
+    responses: { 200: { description: 'The dataset', schema: ZDataset }, ...byId },
+  },
+  {
+    method: 'delete',
+    path: '/v1/datasets/{dataset_id}',
+    summary: 'Delete a dataset and its file',
+    tag: 'Datasets',
+    auth: true,
+    responses: { 204: { description: 'Deleted' }, ...byId },
+  },
+  {
+    method: 'get',
+    path: '/v1/datasets/{dataset_id}/schema',
+    summary: 'Column names, types and null counts',
+    tag: 'Datasets',
+    auth: true,
+    responses: { 200: { description: 'The schema', schema: ZDatasetSchema }, ...byId },
+  },
+  ...(['/v1/save', '/v1/queries'] as const).map(
+    (path): ApiRoute => ({
+      method: 'post',
+      path,
+      summary: path === '/v1/save' ? 'Save a query' : 'Save a query (alias of /v1/save)',
+      tag: 'Queries',
+      auth: true,
+      body: { contentTypes: ['application/json'], schema: ZSaveQueryBody },
+      responses: {
+        201: { description: 'Saved', schema: ZSavedQueryCreated },
+        400: error('Malformed body'),
+        422: error('Not one read-only SELECT, or an unknown column'),
+        ...common,
+      },
+    }),
+  ),
+  {
+    method: 'get',
+    path: '/v1/queries',
+    summary: 'List saved queries, newest first',
+    tag: 'Queries',
+    auth: true,
+    query: ZListQuery,
+    responses: { 200: { description: 'A page', schema: ZListPage(ZSavedQuery) }, ...common },
+  },
+  {
+    method: 'get',
+    path: '/v1/queries/{query_id}',
+    summary: 'Get a saved query',
+    tag: 'Queries',
+    auth: true,
+    responses: { 200: { description: 'The query', schema: ZSavedQuery }, ...byId },
+  },
+  {
+    method: 'delete',
+    path: '/v1/queries/{query_id}',
+    summary: 'Delete a saved query',
+    tag: 'Queries',
+    auth: true,
+    responses: { 204: { description: 'Deleted' }, ...byId },
+  },
+  {
+    method: 'post',
+    path: '/v1/query/{query_id}',
+    summary: 'Run a saved query, sync (default) or as an async job; header Idempotency-Key optional',
+    tag: 'Runs',
+    auth: true,
+    body: { contentTypes: ['application/json'], schema: ZRunQueryBody },
+    responses: {
+      200: { description: 'Sync run succeeded', schema: ZRunResponse },
+      202: {
+        description: 'Queued (async, or sync past SYNC_WAIT_MS); Location: /v1/jobs/{job_id}',
+        schema: ZRunResponse,
+      },
+      422: { description: 'Invalid parameters, or a sync run whose query failed', schema: ZRunResponse },
+      500: { description: 'A sync run failed inside the service', schema: ZRunResponse },
+      501: error('Async jobs disabled'),
+      ...byId,
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/jobs',
+    summary: 'List jobs, newest first, without inline results',
+    tag: 'Jobs',
+    auth: true,
+    query: ZListJobsQuery,
+    responses: {
+      200: { description: 'A page', schema: ZJobsPage },
+      501: error('Async jobs disabled'),
+      ...common,
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/jobs/{job_id}',
+    summary: 'Get job status (the original product’s fields, plus extensions)',
+    tag: 'Jobs',
+    auth: true,
+    responses: {
+      200: { description: 'The job', schema: ZJobStatus },
+      501: error('Async jobs disabled'),
+      ...byId,
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/jobs/{job_id}/cancel',
+    summary: 'Cancel a queued or running job',
+    tag: 'Jobs',
+    auth: true,
+    responses: {
+      200: { description: 'Ended, cancelled', schema: ZJobStatus },
+      202: { description: 'Still stopping', schema: ZJobStatus },
+      409: error('Already ended'),
+      ...byId,
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/jobs/{job_id}/results',
+    summary: 'Page through results, or stream them all as CSV or NDJSON',
+    tag: 'Jobs',
+    auth: true,
+    query: ZResultsQuery,
+    responses: {
+      200: {
+        description: 'A page (JSON), or the whole result (text/csv, application/x-ndjson)',
+        schema: ZResultsPage,
+      },
+      409: error('The job has not succeeded'),
+      ...byId,
+    },
+  },
+  {
+    method: 'get',
+    path: '/healthz',
+    summary: 'The process is alive',
+    tag: 'Operations',
+    auth: false,
+    responses: { 200: { description: 'Alive' } },
+  },
+  {
+    method: 'get',
+    path: '/readyz',
+    summary: 'Redis answers (and its maxmemory-policy)',
+    tag: 'Operations',
+    auth: false,
+    responses: { 200: { description: 'Ready' }, 503: { description: 'Redis unreachable' } },
+  },
+  {
+    method: 'get',
+    path: '/metrics',
+    summary: 'Prometheus metrics',
+    tag: 'Operations',
+    auth: false,
+    responses: { 200: { description: 'Prometheus text format', contentType: 'text/plain' } },
+  },
+  {
+    method: 'get',
+    path: '/openapi.json',
+    summary: 'This document',
+    tag: 'Operations',
+    auth: false,
+    responses: { 200: { description: 'OpenAPI 3.1' } },
+  },
+  {
+    method: 'get',
+    path: '/docs',
+    summary: 'The API reference page',
+    tag: 'Operations',
+    auth: false,
+    responses: { 200: { description: 'HTML', contentType: 'text/html' } },
+  },
+];
