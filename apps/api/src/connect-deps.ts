@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Config } from '@repo/config';
 import { createEngine } from '@repo/engine';
-import { createQueryQueue, createQueryQueueEvents, createRedisClient } from '@repo/queue';
+import { createQueryQueue, createQueryQueueEvents, createRedisClient, whenReady } from '@repo/queue';
 import type { Logger } from 'pino';
 import type { AppDeps } from './app-deps';
 import type { DatasetRecord } from './stores/dataset-store';
@@ -27,6 +27,7 @@ export async function connectDeps(config: Config, logger: Logger): Promise<Conne
   // The API ingests and vets but never executes queries, so it needs no progress connections.
   const engine = await createEngine({ dataDir: config.DATA_DIR, progressConnections: 0 });
   await queueEvents.waitUntilReady();
+  await whenReady(redis);
   const deps: AppDeps = {
     config,
     logger,

@@ -47,6 +47,9 @@ export function createDashboardApp(options: DashboardOptions): Express {
     serverAdapter,
     options: { uiConfig: { boardTitle: 'Analytics jobs' } },
   });
-  app.use('/', serverAdapter.getRouter());
+  // bull-board mounts an Express app of its own, which would announce itself again.
+  const board = serverAdapter.getRouter() as Express;
+  board.disable('x-powered-by');
+  app.use('/', board);
   return app;
 }

@@ -12,6 +12,7 @@ export {
   createRedisClient,
   isRedisUnavailable,
   type RedisClient,
+  whenReady,
 } from './redis-connection';
 export { checkRedisPolicy, type RedisPolicy } from './redis-policy';
 export { type RetentionSweepOptions, sweepExpiredJobs } from './retention-sweep';

@@ -56,3 +56,15 @@ export function isRedisUnavailable(error: unknown): boolean {
     )
   );
 }
+
+/** Resolves once the client is connected (a fail-fast client refuses commands before that). */
+export async function whenReady(client: RedisClient, timeoutMs = 10_000): Promise<void> {
+  if (client.status === 'ready') return;
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`Redis not ready within ${timeoutMs} ms`)), timeoutMs);
+    client.once('ready', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}

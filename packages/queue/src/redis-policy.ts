@@ -13,7 +13,9 @@ export async function checkRedisPolicy(redis: RedisClient): Promise<RedisPolicy>
   try {
     const reply = (await redis.config('GET', 'maxmemory-policy')) as unknown as string[];
     policy = reply[1] ?? null;
-  } catch {
+  } catch (error) {
+    // Only Redis refusing the command means "not allowed"; a connection failure is not an answer.
+    if (!(error instanceof Error) || error.name !== 'ReplyError') throw error;
     return {
       maxmemoryPolicy: null,
       ok: true,

@@ -1,0 +1,92 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { newId } from '@repo/contracts';
+import { createEngine } from '@repo/engine';
+import {
+  createQueryQueue,
+  createRedisClient,
+  dataLayout,
+  RUN_QUERY_JOB_NAME,
+  runQueryJobOptions,
+  type TRunQueryPayload,
+} from '@repo/queue';
+import { makeTestEnv, parsePrometheusText, startWorker, waitFor } from '@repo/test-utils';
+
+describe('worker ops server: metrics, health, readiness', () => {
+  const testEnv = makeTestEnv({ WORKER_METRICS_PORT: '0' });
+  const redis = createRedisClient(testEnv.config, 'request', () => undefined);
+  const queue = createQueryQueue(redis, testEnv.prefix);
+  afterAll(async () => {
+    await queue.obliterate({ force: true });
+    await queue.close();
+    redis.disconnect();
+  });
+
+  it('counts jobs by outcome and error_code, and answers /healthz and /readyz', async () => {
+    const datasetId = newId('dataset');
+    const csv = join(testEnv.dataDir, 'n.csv');
+    await writeFile(csv, 'region\nNorth\nSouth\n');
+    await mkdir(dataLayout.datasetsDir(testEnv.dataDir), { recursive: true });
+    const engine = await createEngine({ dataDir: testEnv.dataDir, progressConnections: 0 });
+    await engine.ingest({
+      sourcePath: csv,
+      format: 'csv',
+      targetPath: dataLayout.datasetFile(testEnv.dataDir, datasetId),
+    });
+    await engine.close();
+
+    const worker = await startWorker(testEnv.env);
+    try {
+      const url = /"metrics":"(http:\/\/127\.0\.0\.1:\d+)\/metrics"/.exec(worker.output())?.[1];
+      expect(url).toBeDefined();
+      const add = async (sql: string) => {
+        const payload: TRunQueryPayload = {
+          tenant: 'acme',
+          query_id: newId('query'),
+          dataset_id: datasetId,
+          sql,
+          params: {},
+          execution_mode: 'async',
+          priority: 'interactive',
+          timeout_ms: 60_000,
+        };
+        const jobId = newId('job');
+        await queue.add(
+          RUN_QUERY_JOB_NAME,
+          payload,
+          runQueryJobOptions(testEnv.config, jobId, 'interactive', Date.now()),
+        );
+        return jobId;
+      };
+      const ok = await add('SELECT count(*) AS n FROM dataset');
+      const bad = await add('SELECT CAST(region AS INTEGER) AS n FROM dataset');
+      for (const id of [ok, bad]) {
+        await waitFor(`job ${id}`, async () => ['completed', 'failed'].includes(await queue.getJobState(id)));
+      }
+
+      const metrics = parsePrometheusText(await (await fetch(`${url}/metrics`)).text());
+      const outcomes = metrics.get('analytics_jobs_total')?.metrics ?? [];
+      expect(outcomes).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ labels: { status: 'succeeded', error_code: '' }, value: '1' }),
+          expect.objectContaining({ labels: { status: 'failed', error_code: 'query_error' }, value: '1' }),
+        ]),
+      );
+      const durations = metrics.get('analytics_job_duration_seconds');
+      expect(durations?.type).toBe('HISTOGRAM');
+      // (The parser keeps bucket counts but not the labels of histogram series.)
+      expect(durations?.metrics.length).toBeGreaterThan(0);
+      expect(metrics.get('analytics_jobs_active')?.metrics[0]?.value).toBe('0');
+
+      expect(await (await fetch(`${url}/healthz`)).json()).toEqual({ status: 'ok' });
+      expect(await (await fetch(`${url}/readyz`)).json()).toEqual({
+        status: 'ready',
+        redis: 'ok',
+        maxmemory_policy: 'noeviction',
+      });
+      expect((await fetch(`${url}/nope`)).status).toBe(404);
+    } finally {
+      expect(await worker.stop()).toBe(0);
+    }
+  });
+});
