@@ -1,10 +1,12 @@
-# One image for every process kind; the command picks the role (api or worker).
+# One image for every process kind; the command picks the role (api, worker or dashboard).
 FROM node:20-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production
 COPY package.json package-lock.json ./
 COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/
+COPY apps/dashboard/package.json apps/dashboard/
+COPY packages/client/package.json packages/client/
 COPY packages/config/package.json packages/config/
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/engine/package.json packages/engine/

@@ -22,4 +22,12 @@ describe('docker-compose.yml', () => {
     }
     expect(compose.services.worker.command.join(' ')).toContain('apps/worker/src/main.ts');
   });
+
+  it('runs the dashboard behind credentials it requires', () => {
+    const dashboard = compose.services.dashboard;
+    expect(dashboard.command.join(' ')).toContain('apps/dashboard/src/main.ts');
+    expect(dashboard.environment.DASHBOARD_USER).toMatch(/^\$\{DASHBOARD_USER:\?/);
+    expect(dashboard.environment.DASHBOARD_PASSWORD).toMatch(/^\$\{DASHBOARD_PASSWORD:\?/);
+    expect(dashboard.environment.DASHBOARD_AUTH).toBeUndefined();
+  });
 });
