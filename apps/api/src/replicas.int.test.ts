@@ -65,7 +65,11 @@ describe('two API processes and two workers on one Redis', () => {
 
   it('serves one flow across both replicas: upload, save, run, cancel, idempotency, list, results', async () => {
     expect((await call(0, 'GET', '/healthz')).status).toBe(200);
-    expect((await call(1, 'GET', '/readyz')).json).toEqual({ status: 'ready', redis: 'ok' });
+    expect((await call(1, 'GET', '/readyz')).json).toEqual({
+      status: 'ready',
+      redis: 'ok',
+      maxmemory_policy: 'noeviction',
+    });
 
     const csv = ['x', ...Array.from({ length: 30_000 }, (_, i) => String(i))].join('\n');
     const dataset = await call(0, 'POST', '/v1/datasets?name=numbers', csv);

@@ -14,6 +14,9 @@ import { followJob } from './follow-job';
 import { printResults } from './outcome';
 import { json, table } from './render';
 
+/** How long `jobs cancel` follows a job that is still stopping before it reports so. */
+const CANCEL_FOLLOW_MS = 10_000;
+
 const RESULT_FORMATS = ['table', 'json', 'csv', 'ndjson'] as const;
 
 /** `analytics jobs get|list|wait|cancel|results …` */
@@ -72,7 +75,13 @@ export async function jobsCommand(ctx: CliContext, args: ParsedArgs): Promise<nu
     }
     case 'cancel': {
       allowOnly(args, 'jobs cancel', []);
-      const job = await jobs().cancel(idArgument(args, 2, 'job', 'jobs cancel'), { signal: ctx.signal });
+      let job = await jobs().cancel(idArgument(args, 2, 'job', 'jobs cancel'), { signal: ctx.signal });
+      if (job.status !== 'failed') {
+        // 202: the worker holding it is still stopping (a loaded machine); give it a little longer.
+        job = await jobs()
+          .wait(job.job_id, { signal: ctx.signal, timeoutMs: CANCEL_FOLLOW_MS })
+          .catch(() => job);
+      }
       if (ctx.json) ctx.stdout.write(json(job));
       else if (!ctx.quiet) {
         ctx.stdout.write(
