@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { JsonValue } from '@repo/contracts';
 import { stringify } from 'csv-stringify/sync';
 import type { Response } from 'express';
@@ -25,6 +24,19 @@ function ndjsonLines(columns: string[], rows: JsonValue[][]): string {
     .join('');
 }
 
+/** Waits for the socket to take more, or to go away; leaves no listener behind. */
+function drainedOrClosed(res: Response): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done);
+      res.off('close', done);
+      resolve();
+    };
+    res.on('drain', done);
+    res.on('close', done);
+  });
+}
+
 /**
  * Writes the whole result, chunk by chunk, waiting for the socket to drain so memory
  * stays bounded whatever the size; stops reading (releasing the engine's connection)
@@ -41,7 +53,7 @@ export async function streamResults(
   for await (const chunk of chunks) {
     if (res.destroyed) break;
     const text = format === 'csv' ? csvLines(chunk.rows) : ndjsonLines(columns, chunk.rows);
-    if (!res.write(text)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+    if (!res.write(text)) await drainedOrClosed(res);
   }
   res.end();
 }
