@@ -22,10 +22,25 @@ import type { Comparison, Curve } from './lib/model';
 import { ROOT, runningProcesses, waitUntil } from './lib/processes';
 import { startRawDuckdb } from './lib/raw-duckdb';
 import { FULL, QUICK } from './lib/settings';
-import { apiClient, SERVICE_PREFIX, startApi, startBare, startStack, startWorkers } from './lib/stack';
+import {
+  apiClient,
+  SERVICE_PREFIX,
+  startApi,
+  startBare,
+  startStack,
+  startWorkers,
+  stopAll,
+} from './lib/stack';
 import { aggregation, generateCsv, ingest, uploadCsv } from './pairs/data-pairs';
 import { statusReadScale, statusReads, submits } from './pairs/http-pairs';
-import { jobThroughput, latency, startRawJobsWorker, workerScale } from './pairs/job-pairs';
+import {
+  jobThroughput,
+  latency,
+  startRawJobsWorker,
+  submitRuns,
+  timeDrain,
+  workerScale,
+} from './pairs/job-pairs';
 import { ratiosSvg, scaleSvg } from './report/chart-svg';
 import { profileMarkdown, summariseCpuProfile } from './report/cpu-profile';
 import { replaceGenerated, resultsMarkdown } from './report/markdown';
@@ -228,31 +243,43 @@ async function main(): Promise<void> {
         {
           name: 'api-running',
           what: 'API, GET /v1/jobs/{id} of a running job',
-          job: runningJob,
-          bareServer: false,
+          path: `/v1/jobs/${runningJob}`,
         },
         {
           name: 'api-succeeded',
           what: 'API, GET /v1/jobs/{id} of a succeeded job',
-          job: succeededJob,
-          bareServer: false,
+          path: `/v1/jobs/${succeededJob}`,
         },
-        { name: 'bare-express', what: 'bare Express 5, constant JSON', job: succeededJob, bareServer: true },
+        {
+          name: 'bare-express',
+          what: 'bare Express 5, constant JSON',
+          path: `/v1/jobs/${succeededJob}`,
+          bare: true,
+        },
+        {
+          name: 'api-submit',
+          what: 'API, POST /v1/query/{id} async',
+          path: `/v1/query/${trivialQuery}`,
+          post: true,
+        },
       ];
+      // Submits must not run while profiled: no worker is left by now, and the queue is paused.
+      await stack.serviceQueue.pause();
       for (const t of targets) {
         log(`profile: ${t.what}`);
         // One folder per target: the tsx loader thread writes a profile of its own beside the
         // main thread's, and the main thread's is the larger.
         const targetDir = join(dir, t.name);
         const nodeArgs = ['--cpu-prof', '--cpu-prof-dir', targetDir];
-        const server = t.bareServer
+        const server = t.bare
           ? await startBare(succeededBody, JSON.stringify(accepted.body), nodeArgs)
           : await startApi(stack, t.name, { nodeArgs });
         const loadFromUs = Number(process.hrtime.bigint() / 1000n);
         await runLoad({
-          urls: [`${server.url}/v1/jobs/${t.job}`],
-          method: 'GET',
-          headers: client.headers,
+          urls: [`${server.url}${t.path}`],
+          method: t.post ? 'POST' : 'GET',
+          headers: t.post ? { ...client.headers, 'content-type': 'application/json' } : client.headers,
+          body: t.post ? runBody : undefined,
           connections: settings.connections,
           durationSec: settings.profileSeconds,
         });
@@ -264,6 +291,38 @@ async function main(): Promise<void> {
         if (file) profiles.push(summariseCpuProfile(file, t.what, loadFromUs));
         else log(`profile of ${t.name} was not written`);
       }
+      await stack.serviceQueue.drain();
+      await stack.serviceQueue.resume();
+    }
+
+    if (args.profile) {
+      // The worker draining trivial jobs: where a job's time goes besides BullMQ's own.
+      log('profile: worker, trivial jobs');
+      const dir = join(ROOT, 'bench/results/profiles/worker');
+      mkdirSync(dir, { recursive: true });
+      await stopAll(ctx.workers);
+      ctx.workers = [];
+      await stack.serviceQueue.pause();
+      const jobs = settings.throughputJobs;
+      await submitRuns(ctx, trivialQuery, jobs);
+      const [worker] = await startWorkers(
+        stack,
+        1,
+        { WORKER_CONCURRENCY: String(settings.workerConcurrency) },
+        ['--cpu-prof', '--cpu-prof-dir', dir],
+      );
+      const fromUs = Number(process.hrtime.bigint() / 1000n);
+      await timeDrain(stack.serviceQueue, jobs);
+      await stack.serviceQueue.resume();
+      await worker?.stop();
+      const file = readdirSync(dir)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => join(dir, f))
+        .sort((a, b) => statSync(b).size - statSync(a).size)[0];
+      if (file)
+        profiles.push(
+          summariseCpuProfile(file, `worker, ${jobs} trivial jobs (count(*) over 8 rows)`, fromUs),
+        );
     }
 
     const results: BenchResults = {

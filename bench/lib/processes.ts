@@ -12,6 +12,7 @@ export const PATHS = {
   latencyClient: resolve(ROOT, 'bench/load/latency-client.ts'),
   queueAddLoad: resolve(ROOT, 'bench/raw/queue-add-load.ts'),
   rawWorker: resolve(ROOT, 'bench/raw/bullmq-worker.ts'),
+  rawDuckdbWorker: resolve(ROOT, 'bench/raw/bullmq-duckdb-worker.ts'),
   rawDuckdb: resolve(ROOT, 'bench/raw/duckdb-child.ts'),
 } as const;
 

@@ -106,10 +106,11 @@ export async function startWorkers(
   stack: Stack,
   count: number,
   env: Record<string, string> = {},
+  nodeArgs?: string[],
 ): Promise<BenchProcess[]> {
   const before = await stack.serviceQueue.getWorkersCount();
   const procs = Array.from({ length: count }, (_, i) =>
-    spawnTs(`worker-${i + 1}`, PATHS.workerMain, { ...stack.serviceEnv, ...env }),
+    spawnTs(`worker-${i + 1}`, PATHS.workerMain, { ...stack.serviceEnv, ...env }, { nodeArgs }),
   );
   await waitUntil(
     `${count} worker(s) to connect`,
@@ -128,14 +129,19 @@ export async function stopAll(procs: BenchProcess[]): Promise<void> {
   await Promise.all(procs.map((p) => p.stop()));
 }
 
-/** The raw BullMQ worker process on `queue` under the raw prefix. */
+/**
+ * The raw BullMQ worker process on `queue` under the raw prefix: a trivial processor, or,
+ * given `sql`, one that runs it in DuckDB (the glue a user would write).
+ */
 export async function startRawWorker(
   stack: Stack,
   queue: string,
   concurrency: number,
+  sql?: string,
 ): Promise<BenchProcess> {
-  const spec: RawSpec = { redisUrl: stack.redis.url, prefix: RAW_PREFIX, queue, concurrency };
-  const proc = spawnTs('raw-worker', PATHS.rawWorker, {}, { args: [JSON.stringify(spec)] });
+  const spec: RawSpec = { redisUrl: stack.redis.url, prefix: RAW_PREFIX, queue, concurrency, sql };
+  const file = sql ? PATHS.rawDuckdbWorker : PATHS.rawWorker;
+  const proc = spawnTs(sql ? 'raw-duckdb-worker' : 'raw-worker', file, {}, { args: [JSON.stringify(spec)] });
   await waitUntil('the raw worker', async () => proc.output().includes('raw worker ready'), 30_000, proc);
   return proc;
 }

@@ -1,7 +1,8 @@
+import { dataLayout } from '@repo/queue';
 import { Queue } from 'bullmq';
 import type { Context } from '../lib/context';
 import { lastJsonLine } from '../lib/load';
-import { alternate, type Comparison, type Curve, compare } from '../lib/model';
+import { alternate, type Comparison, type Curve, compare, rotate } from '../lib/model';
 import { type BenchProcess, coreMeter, PATHS, sleep, spawnTs } from '../lib/processes';
 import { RAW_PREFIX, startRawWorker, startWorkers, stopAll } from '../lib/stack';
 import { spread } from '../lib/stats';
@@ -9,6 +10,7 @@ import type { LatencyResult, LatencySpec } from '../load/latency-types';
 import { RAW_JOB_NAME, RAW_JOB_OPTIONS } from '../raw/raw-env';
 
 const RAW_QUEUE = 'raw-jobs';
+const GLUE_QUEUE = 'raw-duckdb-jobs';
 
 async function finishedCount(queue: Queue): Promise<{ done: number; failed: number }> {
   const counts = await queue.getJobCounts('completed', 'failed');
@@ -19,7 +21,7 @@ async function finishedCount(queue: Queue): Promise<{ done: number; failed: numb
  * Resumes a paused queue holding `jobs` waiting jobs and times how long until all have
  * finished, polling the counts every 10 ms (the same way for both sides).
  */
-async function timeDrain(queue: Queue, jobs: number, meterPids: number[] = []) {
+export async function timeDrain(queue: Queue, jobs: number, meterPids: number[] = []) {
   const before = await finishedCount(queue);
   const meter = coreMeter(meterPids);
   const t0 = process.hrtime.bigint();
@@ -40,7 +42,7 @@ async function timeDrain(queue: Queue, jobs: number, meterPids: number[] = []) {
 }
 
 /** Submits `count` async runs through the API, `inFlight` at a time. */
-async function submitRuns(ctx: Context, queryId: string, count: number, inFlight = 8): Promise<void> {
+export async function submitRuns(ctx: Context, queryId: string, count: number, inFlight = 8): Promise<void> {
   let next = 0;
   const loop = async () => {
     while (next < count) {
@@ -68,10 +70,25 @@ async function addRaw(queue: Queue, payload: unknown, count: number): Promise<vo
 export async function jobThroughput(ctx: Context, rawWorker: BenchProcess): Promise<Comparison[]> {
   const { settings, stack, ids } = ctx;
   const rawQueue = new Queue(RAW_QUEUE, { connection: stack.connection, prefix: RAW_PREFIX });
+  // Not a target: BullMQ + DuckDB glue running the same SQL on the same file, to show how
+  // much of the gap is DuckDB itself and how much the service's work around it.
+  const glueQueue = new Queue(GLUE_QUEUE, { connection: stack.connection, prefix: RAW_PREFIX });
+  const parquet = dataLayout.datasetFile(stack.dataDir, ids.smallDataset);
+  const glueWorker = await startRawWorker(
+    stack,
+    GLUE_QUEUE,
+    settings.workerConcurrency,
+    `SELECT count(*) AS n FROM read_parquet('${parquet.replace(/'/g, "''")}')`,
+  );
   const n = settings.throughputJobs;
+  const rawSide = (queue: Queue, worker: BenchProcess, jobs: number) => async () => {
+    await queue.pause();
+    await addRaw(queue, ctx.payload, jobs);
+    return timeDrain(queue, jobs, [worker.pid]);
+  };
   try {
-    const r = await alternate(settings.throughputRounds, {
-      a: async () => {
+    const r = await rotate(settings.throughputRounds, {
+      service: async () => {
         await stack.serviceQueue.pause();
         await submitRuns(ctx, ids.trivialQuery, n);
         return timeDrain(
@@ -80,17 +97,17 @@ export async function jobThroughput(ctx: Context, rawWorker: BenchProcess): Prom
           ctx.workers.map((w) => w.pid),
         );
       },
-      b: async () => {
-        await rawQueue.pause();
-        await addRaw(rawQueue, ctx.payload, n);
-        return timeDrain(rawQueue, n, [rawWorker.pid]);
-      },
+      raw: rawSide(rawQueue, rawWorker, settings.rawThroughputJobs),
+      glue: rawSide(glueQueue, glueWorker, n * 2),
     });
     await stack.serviceQueue.resume();
     await rawQueue.resume();
-    ctx.log(
-      `jobs/s: service ${r.a.map((x) => Math.round(x.jobsPerSec))} (cores ${r.a.map((x) => x.cores.toFixed(2))}), raw ${r.b.map((x) => Math.round(x.jobsPerSec))} (cores ${r.b.map((x) => x.cores.toFixed(2))})`,
-    );
+    const show = (xs: { jobsPerSec: number; cores: number }[]) =>
+      `${xs.map((x) => Math.round(x.jobsPerSec))} (cores ${xs.map((x) => x.cores.toFixed(2))})`;
+    ctx.log(`jobs/s: service ${show(r.service)}, raw ${show(r.raw)}, BullMQ+DuckDB glue ${show(r.glue)}`);
+    const glue = spread(r.glue.map((x) => x.jobsPerSec));
+    const vsGlue = spread(r.service.map((x, i) => x.jobsPerSec / (r.glue[i]?.jobsPerSec ?? Number.NaN)));
+    const cores = (xs: { cores: number }[]) => spread(xs.map((x) => x.cores)).median.toFixed(2);
     return [
       compare(
         {
@@ -101,13 +118,16 @@ export async function jobThroughput(ctx: Context, rawWorker: BenchProcess): Prom
           serviceLabel: `worker (DuckDB, WORKER_CONCURRENCY=${settings.workerConcurrency})`,
           rawLabel: `BullMQ Worker, trivial processor, concurrency ${settings.workerConcurrency}`,
           target: { kind: 'min-ratio', value: 0.5 },
-          note: `${n} jobs per round; worker cores: service ${spread(r.a.map((x) => x.cores)).median.toFixed(2)}, raw ${spread(r.b.map((x) => x.cores)).median.toFixed(2)}`,
+          note: `${n} jobs per round (raw: ${settings.rawThroughputJobs}); worker cores: service ${cores(r.service)}, raw ${cores(r.raw)}; BullMQ + DuckDB glue (same SQL and file, a connection per job): ${Math.round(glue.median)} jobs/s on ${cores(r.glue)} cores, service / glue ${vsGlue.median.toFixed(2)}× (${vsGlue.min.toFixed(2)}–${vsGlue.max.toFixed(2)})`,
         },
-        r.a.map((x) => x.jobsPerSec),
-        r.b.map((x) => x.jobsPerSec),
+        r.service.map((x) => x.jobsPerSec),
+        r.raw.map((x) => x.jobsPerSec),
       ),
     ];
   } finally {
+    await glueWorker.stop();
+    await glueQueue.obliterate({ force: true });
+    await glueQueue.close();
     await rawQueue.close();
   }
 }

@@ -9,6 +9,8 @@ export interface RawSpec {
   /** queue-add-load only: how long to add, and what. */
   durationMs?: number;
   payload?: unknown;
+  /** bullmq-duckdb-worker only: the SQL each job runs. */
+  sql?: string;
 }
 
 export function rawSpec(): RawSpec {

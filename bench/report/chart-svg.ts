@@ -31,11 +31,11 @@ export function ratiosSvg(comparisons: Comparison[], caption: string): string {
     .filter((v) => v > 0 && Number.isFinite(v));
   const lo = 10 ** Math.floor(Math.log10(Math.min(0.5, ...values)));
   const hi = 10 ** Math.ceil(Math.log10(Math.max(2, ...values)));
-  const labelW = 360;
-  const plotW = 460;
+  const labelW = 420;
+  const plotW = 440;
   const rowH = 26;
   const top = 46;
-  const height = top + rows.length * rowH + 50;
+  const height = top + rows.length * rowH + 64;
   const width = labelW + plotW + 130;
   const x = (v: number) =>
     labelW + ((Math.log10(v) - Math.log10(lo)) / (Math.log10(hi) - Math.log10(lo))) * plotW;
@@ -72,17 +72,24 @@ export function ratiosSvg(comparisons: Comparison[], caption: string): string {
     );
   });
   out.push(
-    `<text x="${labelW}" y="${height - 12}" fill="#555">throughput rows: higher is better; time and latency rows: lower is better (latency targets shown as (raw + allowance) / raw)</text>`,
+    `<text x="12" y="${height - 26}" fill="#555">Throughput rows: higher is better. Time, latency and memory rows: lower is better. Whiskers: min–max of the rounds.</text>`,
+    `<text x="12" y="${height - 10}" fill="#555">Latency targets are allowances in ms, drawn as (raw + allowance) / raw; peak RSS is drawn against its 300 MB budget.</text>`,
     '</svg>',
   );
   return `${out.join('\n')}\n`;
 }
 
+/** The smallest 1, 2 or 5 × 10^k at or above `v`. */
+function niceCeil(v: number): number {
+  const base = 10 ** Math.floor(Math.log10(v));
+  return [1, 2, 5, 10].map((m) => m * base).find((n) => n >= v) ?? 10 * base;
+}
+
 /** The scale curves side by side: y against x, each point labelled with the cores used. */
 export function scaleSvg(curves: Curve[], caption: string): string {
-  const panelW = 380;
-  const panelH = 240;
-  const pad = { left: 56, right: 20, top: 50, bottom: 46 };
+  const panelW = 440;
+  const panelH = 250;
+  const pad = { left: 60, right: 40, top: 56, bottom: 46 };
   const width = curves.length * panelW + 20;
   const height = panelH + 40;
   const out: string[] = [
@@ -96,10 +103,12 @@ export function scaleSvg(curves: Curve[], caption: string): string {
     const w = panelW - pad.left - pad.right;
     const h = panelH - pad.top - pad.bottom;
     const xs = curve.points.map((p) => p.x);
-    const yMax = Math.max(1, ...curve.points.map((p) => p.y.max)) * 1.15;
+    const yMax = niceCeil(Math.max(1, ...curve.points.map((p) => p.y.max)) * 1.2);
     const xMin = Math.min(...xs);
     const xMax = Math.max(...xs);
-    const px = (v: number) => ox + pad.left + (xMax === xMin ? w / 2 : ((v - xMin) / (xMax - xMin)) * w);
+    // 12% inner margin on both sides, so labels at the first and last points stay inside.
+    const px = (v: number) =>
+      ox + pad.left + (xMax === xMin ? w / 2 : w * 0.12 + ((v - xMin) / (xMax - xMin)) * w * 0.76);
     const py = (v: number) => pad.top + 10 + h - (v / yMax) * h;
     out.push(
       `<text x="${ox + pad.left}" y="${pad.top}" font-weight="600">${esc(curve.title)}</text>`,
