@@ -57,7 +57,14 @@ async function main(): Promise<void> {
       isCancelRequested: (jobId) => cancelSignal.isRequested(connection, config.QUEUE_PREFIX, jobId),
       metrics,
     }),
-    { connection, prefix: config.QUEUE_PREFIX, concurrency: config.WORKER_CONCURRENCY },
+    {
+      connection,
+      prefix: config.QUEUE_PREFIX,
+      concurrency: config.WORKER_CONCURRENCY,
+      // A job whose worker died is given to another after its lock lapses and a stall check runs.
+      lockDuration: config.WORKER_LOCK_DURATION_MS,
+      stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
+    },
   );
   worker.on('error', (error) => logger.error({ err: error.message }, 'worker error'));
   await listenForCancels(subscriber, config.QUEUE_PREFIX, worker, logger);

@@ -89,6 +89,13 @@ export const ZEnvFields = z.object({
   SYNC_WAIT_MS: int(30_000, 0, 600_000),
   WORKER_CONCURRENCY: int(2, 1, 256),
   WORKER_SHUTDOWN_GRACE_MS: int(30_000, 0, 3_600_000),
+  /**
+   * A worker holds a lock on each job it runs, renewed every half of this; a job whose
+   * lock lapsed (its worker died) is handed to another worker by the next stall check,
+   * run every WORKER_STALLED_INTERVAL_MS. Recovery from a dead worker takes at most the two added.
+   */
+  WORKER_LOCK_DURATION_MS: int(30_000, 1_000, 3_600_000),
+  WORKER_STALLED_INTERVAL_MS: int(30_000, 1_000, 3_600_000),
   JOB_ATTEMPTS: int(3, 1, 100),
   RESULT_TTL_SECONDS: int(86_400, 1, 31_536_000),
   RESULTS_INLINE_MAX_ROWS: int(1000, 1, 1_000_000),

@@ -10,6 +10,8 @@ describe('loadConfig', () => {
     expect(config.ASYNC_JOBS_ENABLED).toBe(true);
     expect(config.SYNC_WAIT_MS).toBe(30_000);
     expect(config.WORKER_CONCURRENCY).toBe(2);
+    expect(config.WORKER_LOCK_DURATION_MS).toBe(30_000);
+    expect(config.WORKER_STALLED_INTERVAL_MS).toBe(30_000);
     expect(config.RESULT_TTL_SECONDS).toBe(86_400);
     expect(config.RESULTS_INLINE_MAX_ROWS).toBe(1000);
     expect(config.API_KEYS).toEqual([]);
@@ -45,6 +47,14 @@ describe('loadConfig', () => {
     ],
     [{ LOG_LEVEL: 'loud' }, 'Invalid configuration: LOG_LEVEL: expected one of'],
     [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY: expected a whole number from 1 to 256'],
+    [
+      { WORKER_LOCK_DURATION_MS: '500' },
+      'WORKER_LOCK_DURATION_MS: expected a whole number from 1000 to 3600000',
+    ],
+    [
+      { WORKER_STALLED_INTERVAL_MS: 'soon' },
+      'WORKER_STALLED_INTERVAL_MS: expected a whole number from 1000 to 3600000',
+    ],
     [{ API_KEYS: 'acme:short' }, 'Invalid configuration: API_KEYS: expected tenant:key pairs'],
     [
       { DASHBOARD_USER: 'ops' },
