@@ -3,6 +3,7 @@ import type { Engine } from '@repo/engine';
 import type { QueryQueue, RedisClient } from '@repo/queue';
 import type { QueueEvents } from 'bullmq';
 import type { Logger } from 'pino';
+import type { JobEventHub } from './routes/jobs/job-event-hub';
 import type { DatasetRecord } from './stores/dataset-store';
 import type { IdempotencyStore } from './stores/idempotency-store';
 import type { QueryRecord } from './stores/query-store';
@@ -22,4 +23,6 @@ export interface AppDeps {
   queries: TenantRecordStore<QueryRecord>;
   idempotency: IdempotencyStore;
   metrics: ApiMetrics;
+  /** The one QueueEvents stream, fanned out to SSE streams by job id. */
+  jobEvents: JobEventHub;
 }

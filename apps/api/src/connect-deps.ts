@@ -4,6 +4,7 @@ import { createEngine } from '@repo/engine';
 import { createQueryQueue, createQueryQueueEvents, createRedisClient, whenReady } from '@repo/queue';
 import type { Logger } from 'pino';
 import type { AppDeps } from './app-deps';
+import { JobEventHub } from './routes/jobs/job-event-hub';
 import type { DatasetRecord } from './stores/dataset-store';
 import { IdempotencyStore } from './stores/idempotency-store';
 import type { QueryRecord } from './stores/query-store';
@@ -39,6 +40,7 @@ export async function connectDeps(config: Config, logger: Logger): Promise<Conne
     queries: new TenantRecordStore<QueryRecord>(redis, config.QUEUE_PREFIX, 'query'),
     idempotency: new IdempotencyStore(redis, config.QUEUE_PREFIX),
     metrics: createApiMetrics(queue),
+    jobEvents: new JobEventHub(queueEvents),
   };
   return {
     deps,

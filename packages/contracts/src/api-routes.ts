@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { ZDataset, ZDatasetSchema, ZUploadDatasetQuery } from './datasets';
 import { ZErrorEnvelope } from './errors';
-import { ZJobStatus, ZJobsPage, ZListJobsQuery, ZResultsPage, ZResultsQuery, ZRunResponse } from './jobs';
+import {
+  ZJobStatus,
+  ZJobsPage,
+  ZListJobsQuery,
+  ZResultsPage,
+  ZResultsQuery,
+  ZRunResponse,
+  ZStatusQuery,
+} from './jobs';
 import { ZListQuery } from './pagination';
 import { ZSavedQuery, ZSavedQueryCreated, ZSaveQueryBody } from './queries';
 import { ZRunQueryBody } from './runs';
@@ -168,11 +176,25 @@ export const API_ROUTES: ApiRoute[] = [
   {
     method: 'get',
     path: '/v1/jobs/{job_id}',
-    summary: 'Get job status (the original product’s fields, plus extensions)',
+    summary: 'Get job status (the original product’s fields, plus extensions); ?wait=N long-polls',
+    tag: 'Jobs',
+    auth: true,
+    query: ZStatusQuery,
+    responses: {
+      200: { description: 'The job', schema: ZJobStatus },
+      501: error('Async jobs disabled'),
+      ...byId,
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/jobs/{job_id}/events',
+    summary:
+      'Server-Sent Events: the current status, then progress and status events; closes after the terminal one',
     tag: 'Jobs',
     auth: true,
     responses: {
-      200: { description: 'The job', schema: ZJobStatus },
+      200: { description: 'An event stream (event: status | progress)', contentType: 'text/event-stream' },
       501: error('Async jobs disabled'),
       ...byId,
     },

@@ -87,3 +87,8 @@ export const ZResultsQuery = z.object({
   /** json pages; csv and ndjson stream the whole result (also chosen by Accept). */
   format: z.enum(['json', 'csv', 'ndjson']).optional(),
 });
+
+/** `GET /v1/jobs/{job_id}?wait=30`: a long poll of up to 60 s. */
+export const ZStatusQuery = z.object({
+  wait: z.coerce.number().int().min(0).max(60).default(0),
+});

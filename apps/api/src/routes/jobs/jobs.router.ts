@@ -7,6 +7,7 @@ import {
   type TJobStatus,
   ZListJobsQuery,
   ZResultsQuery,
+  ZStatusQuery,
 } from '@repo/contracts';
 import {
   cancelSignal,
@@ -21,6 +22,7 @@ import type { AppDeps } from '../../app-deps';
 import { AppError, invalidCursor, notFound, parseOrThrow } from '../../app-error';
 import { tenantOf } from '../../middleware/authenticate';
 import { asyncJobsGate } from './async-jobs-gate';
+import { streamJobEvents } from './job-events-stream';
 import { type ResultsFormat, type RowChunks, streamResults } from './stream-results';
 import { sendJsonBody, TerminalStatusCache } from './terminal-status-cache';
 import { waitForJobEnd } from './wait-for-job-end';
@@ -77,13 +79,31 @@ export function jobsRouter(deps: AppDeps): Router {
   // Ended jobs never change: repeated polls of one are answered without Redis (see the module).
   const terminalStatuses = new TerminalStatusCache();
   router.get('/:jobId', async (req, res) => {
+    // Long poll: `?wait=30` answers as soon as the job ends, or after that many seconds.
+    // (Parsed only when there is a query string: plain polls are the hot path.)
+    const wait = req.url.includes('?') ? parseOrThrow(ZStatusQuery, req.query, 'query string').wait : 0;
     const cached = terminalStatuses.get(tenantOf(res), req.params.jobId);
     if (cached) {
       sendJsonBody(res, cached);
       return;
     }
-    const status = await loadStatus(res, req.params.jobId);
+    let status = await loadStatus(res, req.params.jobId);
+    if (wait > 0 && !TERMINAL_STATUSES.includes(status.status)) {
+      await waitForJobEnd(deps, status.job_id, wait * 1000);
+      status = await loadStatus(res, req.params.jobId);
+    }
     sendJsonBody(res, terminalStatuses.remember(tenantOf(res), status));
+  });
+
+  router.get('/:jobId/events', async (req, res) => {
+    const id = req.params.jobId;
+    await loadStatus(res, id);
+    await streamJobEvents(res, {
+      jobId: id,
+      hub: deps.jobEvents,
+      readStatus: () => readStatus(res, id),
+      keepAliveMs: config.SSE_KEEPALIVE_MS,
+    });
   });
 
   /**
