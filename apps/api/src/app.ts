@@ -8,6 +8,7 @@ import { jobsRouter } from './routes/jobs/jobs.router';
 import { opsRouter } from './routes/ops/ops.router';
 import { queriesRouter, saveQueryHandler } from './routes/queries/queries.router';
 import { runsRouter } from './routes/runs/runs.router';
+import { webhooksRouter } from './routes/webhooks/webhooks.router';
 import { labelRoutesUnder } from './telemetry/api-metrics';
 import { requestLogger } from './telemetry/request-logger';
 
@@ -36,6 +37,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use('/queries', labelRoutesUnder('/v1/queries'), json, queriesRouter(deps));
   v1.use('/query', labelRoutesUnder('/v1/query'), json, runsRouter(deps));
   v1.use('/jobs', labelRoutesUnder('/v1/jobs'), jobsRouter(deps));
+  v1.use('/webhooks', labelRoutesUnder('/v1/webhooks'), webhooksRouter(deps));
   app.use('/v1', v1);
 
   app.use(notFoundRoute);

@@ -6,8 +6,11 @@ import {
   checkRedisPolicy,
   createQueryQueue,
   createRedisClient,
+  createWebhookQueue,
   dataLayout,
+  enqueueWebhook,
   QUERY_QUEUE_NAME,
+  WEBHOOK_QUEUE_NAME,
 } from '@repo/queue';
 import { Worker } from 'bullmq';
 import pino from 'pino';
@@ -17,6 +20,7 @@ import { createRunQueryProcessor } from './processors/run-query.processor';
 import { startRetentionSweeps } from './retention';
 import { startOpsServer } from './telemetry/ops-server';
 import { createWorkerMetrics } from './telemetry/worker-metrics';
+import { createDeliverWebhookProcessor } from './webhooks/deliver-webhook.processor';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
@@ -45,6 +49,7 @@ async function main(): Promise<void> {
   const subscriber = createRedisClient(config, 'blocking', onRedisError);
   const queue = createQueryQueue(connection, config.QUEUE_PREFIX);
   const metrics = createWorkerMetrics();
+  const webhooks = createWebhookQueue(connection, config.QUEUE_PREFIX);
   const policy = await checkRedisPolicy(connection).catch(() => null);
   if (policy?.warning) logger.warn({ maxmemoryPolicy: policy.maxmemoryPolicy }, policy.warning);
 
@@ -56,6 +61,15 @@ async function main(): Promise<void> {
       logger,
       isCancelRequested: (jobId) => cancelSignal.isRequested(connection, config.QUEUE_PREFIX, jobId),
       metrics,
+      onJobEnded: async (jobId, payload) => {
+        if (payload.callback_url) {
+          await enqueueWebhook(webhooks, config, {
+            tenant: payload.tenant,
+            job_id: jobId,
+            callback_url: payload.callback_url,
+          });
+        }
+      },
     }),
     {
       connection,
@@ -67,6 +81,13 @@ async function main(): Promise<void> {
     },
   );
   worker.on('error', (error) => logger.error({ err: error.message }, 'worker error'));
+  // Webhook deliveries are jobs of their own, retried with backoff, beside the queries.
+  const webhookWorker = new Worker(
+    WEBHOOK_QUEUE_NAME,
+    createDeliverWebhookProcessor({ config, redis: connection, logger }),
+    { connection, prefix: config.QUEUE_PREFIX, concurrency: 4 },
+  );
+  webhookWorker.on('error', (error) => logger.error({ err: error.message }, 'webhook worker error'));
   await listenForCancels(subscriber, config.QUEUE_PREFIX, worker, logger);
   const stopSweeps = startRetentionSweeps(config, connection, queue, logger);
   await worker.waitUntilReady();
@@ -98,11 +119,11 @@ async function main(): Promise<void> {
       () => worker.cancelAllJobs(INTERRUPT_REASONS.shutdown),
       config.WORKER_SHUTDOWN_GRACE_MS,
     );
-    await worker.close();
+    await Promise.all([worker.close(), webhookWorker.close()]);
     clearTimeout(grace);
     await stopSweeps();
     ops?.server.close();
-    await queue.close();
+    await Promise.all([queue.close(), webhooks.close()]);
     await engine.close();
     subscriber.disconnect();
     connection.disconnect();

@@ -103,6 +103,8 @@ export const ZEnvFields = z.object({
   RETENTION_SWEEP_INTERVAL_MS: int(60_000, 100, 86_400_000),
   /** A comment line on idle event streams, so proxies and clients keep them open. */
   SSE_KEEPALIVE_MS: int(15_000, 100, 600_000),
+  WEBHOOK_ATTEMPTS: int(8, 1, 100),
+  WEBHOOK_TIMEOUT_MS: int(10_000, 100, 120_000),
   QUERY_TIMEOUT_DEFAULT_MS: int(300_000, 1, 86_400_000),
   QUERY_TIMEOUT_MAX_MS: int(3_600_000, 1, 86_400_000),
   MAX_UPLOAD_BYTES: int(1_073_741_824, 1, Number.MAX_SAFE_INTEGER),

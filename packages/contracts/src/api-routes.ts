@@ -230,6 +230,14 @@ export const API_ROUTES: ApiRoute[] = [
   },
   {
     method: 'get',
+    path: '/v1/webhooks/secret',
+    summary: 'The secret your webhooks are signed with (X-Signature), made on first use',
+    tag: 'Jobs',
+    auth: true,
+    responses: { 200: { description: 'The secret', schema: z.object({ secret: z.string() }) }, ...common },
+  },
+  {
+    method: 'get',
     path: '/healthz',
     summary: 'The process is alive',
     tag: 'Operations',

@@ -15,6 +15,7 @@ export const ERROR_STATUS = {
   missing_parameter: 422,
   unexpected_parameter: 422,
   idempotency_key_reused: 422,
+  invalid_callback_url: 422,
   rate_limited: 429,
   internal: 500,
   not_implemented: 501,

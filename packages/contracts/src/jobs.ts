@@ -42,6 +42,15 @@ export const ZJobStatus = z.object({
   attempts: z.number().int(),
   priority: z.enum(PRIORITIES),
   expires_at: ZTimestamp.nullable(),
+  /** (ext) Present for a run with a callback_url: its delivery so far. */
+  webhook: z
+    .object({
+      attempts: z.number().int(),
+      last_status: z.number().int().nullable(),
+      delivered_at: ZTimestamp.nullable(),
+      last_error: z.string().nullable(),
+    })
+    .optional(),
 });
 export type TJobStatus = z.infer<typeof ZJobStatus>;
 

@@ -19,5 +19,7 @@ export const ZRunQueryBody = z.strictObject({
   priority: z.enum(PRIORITIES).default('interactive'),
   /** Upper bound is the server's QUERY_TIMEOUT_MAX_MS, checked by the route. */
   timeout_ms: z.number().int().min(1).optional(),
+  /** (ext) Where the terminal status is POSTed, signed; see the README's webhooks section. */
+  callback_url: z.string().max(2048).optional(),
 });
 export type TRunQueryBody = z.infer<typeof ZRunQueryBody>;

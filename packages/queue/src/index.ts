@@ -23,3 +23,17 @@ export {
   ZRunQueryPayload,
 } from './run-query-job';
 export { timeOrderedIndex } from './time-ordered-index';
+export { callbackUrlProblem, forbiddenAddressReason, isAllowedHost } from './webhook-address-guard';
+export {
+  createWebhookQueue,
+  DELIVER_WEBHOOK_JOB_NAME,
+  enqueueWebhook,
+  recordWebhookState,
+  signWebhook,
+  type TDeliverWebhookPayload,
+  WEBHOOK_QUEUE_NAME,
+  type WebhookQueue,
+  type WebhookState,
+  webhookSecret,
+  ZDeliverWebhookPayload,
+} from './webhook-job';

@@ -22,6 +22,7 @@ const base: RawJobFields = {
   returnvalue: null,
   failedReason: null,
   ats: null,
+  webhook: null,
 };
 
 describe('mapJobState', () => {

@@ -16,6 +16,7 @@ export const JOB_STATUS_FIELDS = [
   'returnvalue',
   'failedReason',
   'ats',
+  'webhook',
 ] as const;
 
 export type RawJobFields = Record<(typeof JOB_STATUS_FIELDS)[number], string | null>;
@@ -63,6 +64,7 @@ const ZStatusPayload = ZRunQueryPayload.pick({
   dataset_id: true,
   execution_mode: true,
   priority: true,
+  callback_url: true,
 });
 export type TStatusPayload = z.infer<typeof ZStatusPayload>;
 
@@ -100,6 +102,11 @@ export function toJobStatus(
     attempts: toInt(raw.ats) ?? 0,
     priority: payload.priority,
     expires_at: finishedOn === null ? null : toTimestamp(finishedOn + resultTtlSeconds * 1000),
+    ...(raw.webhook
+      ? { webhook: JSON.parse(raw.webhook) as NonNullable<TJobStatus['webhook']> }
+      : payload.callback_url
+        ? { webhook: { attempts: 0, last_status: null, delivered_at: null, last_error: null } }
+        : {}),
   };
 }
 

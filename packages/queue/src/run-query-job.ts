@@ -14,6 +14,7 @@ export const ZRunQueryPayload = z.object({
   execution_mode: z.enum(EXECUTION_MODES),
   priority: z.enum(PRIORITIES),
   timeout_ms: z.number().int().positive(),
+  callback_url: z.string().optional(),
 });
 export type TRunQueryPayload = z.infer<typeof ZRunQueryPayload>;
 

@@ -22,6 +22,8 @@ export interface RunQueryDeps {
   /** Whether a cancel was asked for before this worker took the job (see cancelSignal). */
   isCancelRequested: (jobId: string) => Promise<boolean>;
   metrics: Pick<WorkerMetrics, 'jobStarted' | 'jobEnded'>;
+  /** Called once the job has reached its final state (webhooks hang off it). */
+  onJobEnded: (jobId: string, payload: TRunQueryPayload) => Promise<void>;
 }
 
 /** Progress writes: only rises, at least once a second, in order (one chain per job). */
@@ -137,8 +139,13 @@ export function createRunQueryProcessor(deps: RunQueryDeps) {
     try {
       const result = await runQuery(job, token, signal);
       deps.metrics.jobEnded('succeeded', null, seconds());
+      await deps.onJobEnded(String(job.id), job.data);
       return result;
     } catch (error) {
+      const final =
+        !(error instanceof WaitingError) &&
+        (error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1));
+      if (final) await deps.onJobEnded(String(job.id), job.data);
       if (error instanceof WaitingError) deps.metrics.jobEnded('handed_back', null, seconds());
       else
         deps.metrics.jobEnded(

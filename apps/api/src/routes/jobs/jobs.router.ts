@@ -12,10 +12,14 @@ import {
 import {
   cancelSignal,
   cancelUnclaimedJob,
+  createWebhookQueue,
   dataLayout,
+  enqueueWebhook,
+  jobKey,
   listJobs,
   readJobStatus,
   timeOrderedIndex,
+  ZRunQueryPayload,
 } from '@repo/queue';
 import { type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../../app-deps';
@@ -44,6 +48,7 @@ export function jobsRouter(deps: AppDeps): Router {
   const { config, redis } = deps;
   const router = Router();
   router.use(asyncJobsGate(config.ASYNC_JOBS_ENABLED));
+  const webhooks = createWebhookQueue(redis, config.QUEUE_PREFIX);
 
   const readStatus = (res: Response, id: string) =>
     readJobStatus(redis, config.QUEUE_PREFIX, id, tenantOf(res), config.RESULT_TTL_SECONDS);
@@ -92,7 +97,12 @@ export function jobsRouter(deps: AppDeps): Router {
       await waitForJobEnd(deps, status.job_id, wait * 1000);
       status = await loadStatus(res, req.params.jobId);
     }
-    sendJsonBody(res, terminalStatuses.remember(tenantOf(res), status));
+    // A webhook still being delivered changes the status: such a job is not kept.
+    const settled = !status.webhook || status.webhook.delivered_at !== null;
+    sendJsonBody(
+      res,
+      settled ? terminalStatuses.remember(tenantOf(res), status) : Buffer.from(JSON.stringify(status)),
+    );
   });
 
   router.get('/:jobId/events', async (req, res) => {
@@ -122,6 +132,19 @@ export function jobsRouter(deps: AppDeps): Router {
     if (TERMINAL_STATUSES.includes(before.status)) throw alreadyEnded(before);
     const outcome = await cancelUnclaimedJob(redis, config.QUEUE_PREFIX, id);
     if (outcome === 'active') await cancelSignal.request(redis, config.QUEUE_PREFIX, id);
+    if (outcome === 'cancelled') {
+      // No worker held it, so no worker will announce its end: the webhook is sent from here.
+      const payload = ZRunQueryPayload.safeParse(
+        JSON.parse((await redis.hget(jobKey(config.QUEUE_PREFIX, id), 'data')) ?? '{}'),
+      );
+      if (payload.success && payload.data.callback_url) {
+        await enqueueWebhook(webhooks, config, {
+          tenant: payload.data.tenant,
+          job_id: id,
+          callback_url: payload.data.callback_url,
+        });
+      }
+    }
     await waitForJobEnd(deps, id, CANCEL_WAIT_MS);
     const status = (await readStatus(res, id)) ?? before;
     if (TERMINAL_STATUSES.includes(status.status) && status.error_code !== 'cancelled')

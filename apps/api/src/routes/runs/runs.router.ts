@@ -1,5 +1,5 @@
 import { isId, type TJobStatus, type TRunResponse, toTimestamp, ZRunQueryBody } from '@repo/contracts';
-import { readJobStatus, type TRunQueryPayload } from '@repo/queue';
+import { callbackUrlProblem, readJobStatus, type TRunQueryPayload } from '@repo/queue';
 import { Router } from 'express';
 import type { AppDeps } from '../../app-deps';
 import { AppError, notFound, parseOrThrow } from '../../app-error';
@@ -45,6 +45,10 @@ export function runsRouter(deps: AppDeps): Router {
     const dataset = isId('dataset', datasetId) ? await deps.datasets.get(tenant, datasetId) : null;
     if (!dataset) throw notFound('dataset', datasetId);
     checkParameters(query.parameters, body.parameters);
+    if (body.callback_url !== undefined) {
+      const problem = callbackUrlProblem(body.callback_url, config.WEBHOOK_ALLOWED_HOSTS);
+      if (problem) throw new AppError('invalid_callback_url', `${problem}.`, ['callback_url']);
+    }
     const timeoutMs = body.timeout_ms ?? config.QUERY_TIMEOUT_DEFAULT_MS;
     if (timeoutMs > config.QUERY_TIMEOUT_MAX_MS) {
       throw new AppError(
@@ -64,6 +68,7 @@ export function runsRouter(deps: AppDeps): Router {
       execution_mode: body.execution_mode,
       priority: body.priority,
       timeout_ms: timeoutMs,
+      ...(body.callback_url ? { callback_url: body.callback_url } : {}),
     };
     const run = await enqueueRun(deps, payload, idempotencyKey, { query_id: query.query_id, ...body });
     const accepted: TRunResponse = {

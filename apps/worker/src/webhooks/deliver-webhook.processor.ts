@@ -1,0 +1,91 @@
+import type { Config } from '@repo/config';
+import { TERMINAL_STATUSES } from '@repo/contracts';
+import {
+  type RedisClient,
+  readJobStatus,
+  recordWebhookState,
+  signWebhook,
+  type TDeliverWebhookPayload,
+  webhookSecret,
+  ZDeliverWebhookPayload,
+} from '@repo/queue';
+import { type Job, UnrecoverableError } from 'bullmq';
+import type { Logger } from 'pino';
+import { postWebhook, WebhookRefused } from './post-webhook';
+
+export interface DeliverWebhookDeps {
+  config: Pick<
+    Config,
+    'QUEUE_PREFIX' | 'RESULT_TTL_SECONDS' | 'WEBHOOK_ALLOWED_HOSTS' | 'WEBHOOK_TIMEOUT_MS'
+  >;
+  redis: RedisClient;
+  logger: Logger;
+}
+
+/**
+ * Delivers a terminal job's status body to its callback_url, signed with the tenant's
+ * secret; each attempt is recorded on the job (`webhook` in its status). A non-2xx answer
+ * or a network error is retried with backoff by BullMQ; a refused address is not.
+ */
+export function createDeliverWebhookProcessor(deps: DeliverWebhookDeps) {
+  const { config, redis } = deps;
+  return async function deliverWebhook(job: Job<TDeliverWebhookPayload>): Promise<{ status: number }> {
+    const payload = ZDeliverWebhookPayload.parse(job.data);
+    const logger = deps.logger.child({ jobId: payload.job_id, webhook: job.id });
+    const status = await readJobStatus(
+      redis,
+      config.QUEUE_PREFIX,
+      payload.job_id,
+      payload.tenant,
+      config.RESULT_TTL_SECONDS,
+    );
+    if (!status) {
+      logger.info('webhook dropped: the job is gone');
+      return { status: 0 };
+    }
+    // Enqueued as the job ends; the end itself may land a moment later.
+    if (!TERMINAL_STATUSES.includes(status.status)) throw new Error('the job has not ended yet');
+    const attempts = (status.webhook?.attempts ?? 0) + 1;
+    const { webhook: _previous, ...body } = status;
+    const raw = JSON.stringify(body);
+    const timestamp = Math.floor(Date.now() / 1000);
+    const secret = await webhookSecret(redis, config.QUEUE_PREFIX, payload.tenant);
+    try {
+      const response = await postWebhook({
+        url: payload.callback_url,
+        body: raw,
+        headers: {
+          'X-Signature': signWebhook(secret, timestamp, raw),
+          'X-Webhook-Timestamp': String(timestamp),
+          'X-Webhook-Id': String(job.id),
+          'User-Agent': 'analytics-jobs-webhooks/1',
+        },
+        allowedHosts: config.WEBHOOK_ALLOWED_HOSTS,
+        timeoutMs: config.WEBHOOK_TIMEOUT_MS,
+      });
+      const delivered = response.status >= 200 && response.status < 300;
+      await recordWebhookState(redis, config.QUEUE_PREFIX, payload.job_id, {
+        attempts,
+        last_status: response.status,
+        delivered_at: delivered ? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') : null,
+        last_error: delivered ? null : `the receiver answered ${response.status}`,
+      });
+      if (!delivered) throw new Error(`the receiver answered ${response.status}`);
+      logger.info({ attempts, httpStatus: response.status }, 'webhook delivered');
+      return response;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (!message.startsWith('the receiver answered')) {
+        await recordWebhookState(redis, config.QUEUE_PREFIX, payload.job_id, {
+          attempts,
+          last_status: null,
+          delivered_at: null,
+          last_error: message,
+        });
+      }
+      logger.warn({ attempts, err: message }, 'webhook not delivered');
+      if (error instanceof WebhookRefused) throw new UnrecoverableError(message);
+      throw error;
+    }
+  };
+}
