@@ -4,9 +4,11 @@ import type { QueryQueue, RedisClient } from '@repo/queue';
 import type { QueueEvents } from 'bullmq';
 import type { Logger } from 'pino';
 import type { JobEventHub } from './routes/jobs/job-event-hub';
+import type { ApiKeyStore } from './stores/api-key-store';
 import type { DatasetRecord } from './stores/dataset-store';
 import type { IdempotencyStore } from './stores/idempotency-store';
 import type { QueryRecord } from './stores/query-store';
+import type { TenantQuotas } from './stores/tenant-quota-store';
 import type { TenantRecordStore } from './stores/tenant-record-store';
 import type { ApiMetrics } from './telemetry/api-metrics';
 
@@ -22,6 +24,10 @@ export interface AppDeps {
   datasets: TenantRecordStore<DatasetRecord>;
   queries: TenantRecordStore<QueryRecord>;
   idempotency: IdempotencyStore;
+  /** Managed API keys (`npm run keys`). */
+  apiKeys: ApiKeyStore;
+  /** Per-tenant quotas: active jobs, dataset bytes. */
+  quotas: TenantQuotas;
   metrics: ApiMetrics;
   /** The one QueueEvents stream, fanned out to SSE streams by job id. */
   jobEvents: JobEventHub;

@@ -40,6 +40,19 @@ export function redisUnavailable(): AppError {
   );
 }
 
+/**
+ * Redis is at maxmemory and (with noeviction, as it should run) refuses writes: nothing
+ * new can be accepted, while everything stored can still be read.
+ */
+export function redisOutOfMemory(): AppError {
+  return new AppError(
+    'service_unavailable',
+    'The job store (Redis) is out of memory, so no new work can be accepted right now; existing jobs can still be read. Retry later.',
+    [],
+    { 'Retry-After': '10' },
+  );
+}
+
 type Issue = z.core.$ZodIssue;
 
 /**

@@ -2,7 +2,10 @@ import express, { type Express } from 'express';
 import type { AppDeps } from './app-deps';
 import { authenticate } from './middleware/authenticate';
 import { errorHandler, notFoundRoute } from './middleware/error-handler';
+import { jsonBody } from './middleware/json-body';
+import { rateLimit } from './middleware/rate-limit';
 import { requestId } from './middleware/request-id';
+import { securityHeaders } from './middleware/security-headers';
 import { datasetsRouter } from './routes/datasets/datasets.router';
 import { jobsRouter } from './routes/jobs/jobs.router';
 import { opsRouter } from './routes/ops/ops.router';
@@ -14,6 +17,8 @@ import { requestLogger } from './telemetry/request-logger';
 
 /** JSON bodies are small (queries, run requests); datasets stream past this parser. */
 const JSON_LIMIT = '1mb';
+/** A saved query: SQL of up to 100,000 characters, or a structured query. */
+const SAVE_JSON_LIMIT = '512kb';
 
 /** Builds the Express app from its dependencies; never listens (main.ts and tests do). */
 export function createApp(deps: AppDeps): Express {
@@ -21,20 +26,25 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('etag', false);
   app.use(requestId);
+  app.use(securityHeaders());
   app.use(requestLogger(deps.logger));
   app.use(deps.metrics.middleware);
   app.use(opsRouter(deps));
 
   const v1 = express.Router();
-  v1.use(authenticate(deps.config.API_KEYS));
-  v1.use((_req, res, next) => {
-    res.setHeader('Cache-Control', 'no-store');
-    next();
+  v1.use(authenticate({ staticKeys: deps.config.API_KEYS, store: deps.apiKeys }));
+  const limitRequests = rateLimit({
+    redis: deps.redis,
+    prefix: deps.config.QUEUE_PREFIX,
+    perSecond: deps.config.RATE_LIMIT_PER_SECOND,
+    burst: deps.config.RATE_LIMIT_BURST,
   });
+  if (limitRequests) v1.use(limitRequests);
   v1.use('/datasets', labelRoutesUnder('/v1/datasets'), datasetsRouter(deps));
-  const json = express.json({ limit: JSON_LIMIT, strict: true });
-  v1.post('/save', json, ...saveQueryHandler(deps));
-  v1.use('/queries', labelRoutesUnder('/v1/queries'), json, queriesRouter(deps));
+  const json = jsonBody(JSON_LIMIT);
+  const saveJson = jsonBody(SAVE_JSON_LIMIT);
+  v1.post('/save', saveJson, ...saveQueryHandler(deps));
+  v1.use('/queries', labelRoutesUnder('/v1/queries'), saveJson, queriesRouter(deps));
   v1.use('/query', labelRoutesUnder('/v1/query'), json, runsRouter(deps));
   v1.use('/jobs', labelRoutesUnder('/v1/jobs'), jobsRouter(deps));
   v1.use('/webhooks', labelRoutesUnder('/v1/webhooks'), webhooksRouter(deps));

@@ -5,9 +5,11 @@ import { createQueryQueue, createQueryQueueEvents, createRedisClient, whenReady 
 import type { Logger } from 'pino';
 import type { AppDeps } from './app-deps';
 import { JobEventHub } from './routes/jobs/job-event-hub';
+import { ApiKeyStore } from './stores/api-key-store';
 import type { DatasetRecord } from './stores/dataset-store';
 import { IdempotencyStore } from './stores/idempotency-store';
 import type { QueryRecord } from './stores/query-store';
+import { TenantQuotas } from './stores/tenant-quota-store';
 import { TenantRecordStore } from './stores/tenant-record-store';
 import { createApiMetrics } from './telemetry/api-metrics';
 
@@ -29,6 +31,7 @@ export async function connectDeps(config: Config, logger: Logger): Promise<Conne
   const engine = await createEngine({ dataDir: config.DATA_DIR, progressConnections: 0 });
   await queueEvents.waitUntilReady();
   await whenReady(redis);
+  const datasets = new TenantRecordStore<DatasetRecord>(redis, config.QUEUE_PREFIX, 'dataset');
   const deps: AppDeps = {
     config,
     logger,
@@ -36,9 +39,19 @@ export async function connectDeps(config: Config, logger: Logger): Promise<Conne
     queue,
     queueEvents,
     engine,
-    datasets: new TenantRecordStore<DatasetRecord>(redis, config.QUEUE_PREFIX, 'dataset'),
+    datasets,
     queries: new TenantRecordStore<QueryRecord>(redis, config.QUEUE_PREFIX, 'query'),
     idempotency: new IdempotencyStore(redis, config.QUEUE_PREFIX),
+    apiKeys: new ApiKeyStore(redis, config.QUEUE_PREFIX),
+    quotas: new TenantQuotas(
+      redis,
+      config.QUEUE_PREFIX,
+      {
+        maxActiveJobs: config.MAX_ACTIVE_JOBS_PER_TENANT,
+        maxDatasetBytes: config.MAX_DATASET_BYTES_PER_TENANT,
+      },
+      datasets,
+    ),
     metrics: createApiMetrics(queue),
     jobEvents: new JobEventHub(queueEvents),
   };

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '@repo/config';
 import { checkRedisPolicy } from '@repo/queue';
 import { createApp } from './app';
 import { connectDeps } from './connect-deps';
+import { createHttpServer } from './http-server';
 import { createApiLogger } from './telemetry/request-logger';
 
 async function main(): Promise<void> {
@@ -17,11 +18,13 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createApiLogger(config.LOG_LEVEL);
-  if (config.API_KEYS.length === 0) logger.warn('API_KEYS is empty: every /v1 request will answer 401');
+  if (config.API_KEYS.length === 0) {
+    logger.info('API_KEYS is empty: only keys made with `npm run keys` are accepted');
+  }
   const { deps, close } = await connectDeps(config, logger);
   const policy = await checkRedisPolicy(deps.redis).catch(() => null);
   if (policy?.warning) logger.warn({ maxmemoryPolicy: policy.maxmemoryPolicy }, policy.warning);
-  const server = createApp(deps).listen(config.PORT, config.HOST);
+  const server = createHttpServer(createApp(deps), config).listen(config.PORT, config.HOST);
   await once(server, 'listening');
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;

@@ -108,6 +108,10 @@ export const ZEnvFields = z.object({
   QUERY_TIMEOUT_DEFAULT_MS: int(300_000, 1, 86_400_000),
   QUERY_TIMEOUT_MAX_MS: int(3_600_000, 1, 86_400_000),
   MAX_UPLOAD_BYTES: int(1_073_741_824, 1, Number.MAX_SAFE_INTEGER),
+  /** Slow clients: the whole header block must arrive within this (Node's server.headersTimeout). */
+  HTTP_HEADERS_TIMEOUT_MS: int(10_000, 1_000, 3_600_000),
+  /** ...and the whole request, body included (server.requestTimeout); uploads need it long. */
+  HTTP_REQUEST_TIMEOUT_MS: int(300_000, 1_000, 86_400_000),
   DUCKDB_THREADS: int(0, 0, 1024),
   DUCKDB_MEMORY_LIMIT: z
     .string()
@@ -140,6 +144,25 @@ export const ZEnv = ZEnvFields.superRefine((env, ctx) => {
       code: 'custom',
       path: ['QUERY_TIMEOUT_DEFAULT_MS'],
       message: `must not exceed QUERY_TIMEOUT_MAX_MS (${env.QUERY_TIMEOUT_MAX_MS})`,
+    });
+  }
+  if (env.HTTP_HEADERS_TIMEOUT_MS > env.HTTP_REQUEST_TIMEOUT_MS) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['HTTP_HEADERS_TIMEOUT_MS'],
+      message: `must not exceed HTTP_REQUEST_TIMEOUT_MS (${env.HTTP_REQUEST_TIMEOUT_MS})`,
+    });
+  }
+  // A burst below the rate would cap the rate itself; refused rather than guessed at.
+  if (
+    env.RATE_LIMIT_PER_SECOND > 0 &&
+    env.RATE_LIMIT_BURST !== undefined &&
+    env.RATE_LIMIT_BURST < env.RATE_LIMIT_PER_SECOND
+  ) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['RATE_LIMIT_BURST'],
+      message: `must be at least RATE_LIMIT_PER_SECOND (${env.RATE_LIMIT_PER_SECOND})`,
     });
   }
   // A half-configured login is refused rather than guessed at (pg-boss does the same).

@@ -18,6 +18,8 @@ describe('loadConfig', () => {
     expect(config.DASHBOARD_AUTH).toBe('on');
     expect(config.RATE_LIMIT_BURST).toBe(0);
     expect(config.LOG_LEVEL).toBe('info');
+    expect(config.HTTP_HEADERS_TIMEOUT_MS).toBe(10_000);
+    expect(config.HTTP_REQUEST_TIMEOUT_MS).toBe(300_000);
     expect(config.DATA_DIR.endsWith('/.data')).toBe(true);
   });
 
@@ -59,6 +61,14 @@ describe('loadConfig', () => {
     [
       { DASHBOARD_USER: 'ops' },
       'DASHBOARD_PASSWORD: DASHBOARD_USER and DASHBOARD_PASSWORD must be set together',
+    ],
+    [
+      { HTTP_HEADERS_TIMEOUT_MS: '60000', HTTP_REQUEST_TIMEOUT_MS: '30000' },
+      'HTTP_HEADERS_TIMEOUT_MS: must not exceed HTTP_REQUEST_TIMEOUT_MS (30000)',
+    ],
+    [
+      { RATE_LIMIT_PER_SECOND: '10', RATE_LIMIT_BURST: '5' },
+      'RATE_LIMIT_BURST: must be at least RATE_LIMIT_PER_SECOND (10)',
     ],
     [
       { QUERY_TIMEOUT_DEFAULT_MS: '5000', QUERY_TIMEOUT_MAX_MS: '1000' },

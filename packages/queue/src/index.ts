@@ -10,6 +10,7 @@ export { ALL_QUEUE_NAMES, jobKey, QUERY_QUEUE_NAME, RUN_QUERY_JOB_NAME } from '.
 export {
   type ConnectionRole,
   createRedisClient,
+  isRedisOutOfMemory,
   isRedisUnavailable,
   type RedisClient,
   whenReady,

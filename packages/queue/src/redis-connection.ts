@@ -42,11 +42,24 @@ export function createRedisClient(
   return client;
 }
 
+/**
+ * True when Redis refused a write because it reached `maxmemory` (with `noeviction`, as it
+ * should run, it refuses writes rather than evict queued jobs). Inside MULTI the refusal
+ * arrives as EXECABORT, carrying the OOM errors of the queued commands.
+ */
+export function isRedisOutOfMemory(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  if (error.message.startsWith('OOM command not allowed')) return true;
+  const previous = (error as { previousErrors?: unknown }).previousErrors;
+  return Array.isArray(previous) && previous.some(isRedisOutOfMemory);
+}
+
 /** True when an error means "Redis is not reachable right now" rather than a bug. */
 export function isRedisUnavailable(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
   const code = (error as NodeJS.ErrnoException).code;
   return (
+    isRedisOutOfMemory(error) ||
     error.name === 'MaxRetriesPerRequestError' ||
     code === 'ECONNREFUSED' ||
     code === 'ECONNRESET' ||

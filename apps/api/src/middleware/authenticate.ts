@@ -1,34 +1,117 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { ApiKeyEntry } from '@repo/config';
 import type { RequestHandler } from 'express';
 import { AppError } from '../app-error';
-
-const digest = (key: string) => createHash('sha256').update(key).digest();
+import { type ApiKeyStore, keyDigest, MANAGED_KEY, type StoredKey } from '../stores/api-key-store';
 
 /**
- * X-API-Key against the configured keys. Keys are compared as SHA-256 digests with
- * timingSafeEqual, and every key is compared each time, so the answer's timing says
- * nothing about how much of a key matched or which one.
+ * How long a replica trusts what it read about a managed key. Revocation is seen within
+ * this, counted from when the read was sent, so well within the promised second. A TTL
+ * rather than pub/sub: a subscriber that was disconnected misses messages (and would need
+ * a TTL as a backstop anyway); this costs one HMGET per key per replica per 500 ms.
  */
-export function authenticate(keys: ApiKeyEntry[]): RequestHandler {
-  const known = keys.map((entry) => ({ tenant: entry.tenant, digest: digest(entry.key) }));
+export const KEY_CACHE_TTL_MS = 500;
+/** Entries kept at most; the oldest go first. Unknown ids are cached too (as null). */
+const KEY_CACHE_MAX = 10_000;
+
+interface CachedKey {
+  key: StoredKey | null;
+  until: number;
+}
+
+/** Managed keys by id, each read at most once per TTL however many requests arrive together. */
+class VerifiedKeyCache {
+  private readonly entries = new Map<string, CachedKey>();
+  private readonly loading = new Map<string, Promise<StoredKey | null>>();
+
+  constructor(private readonly store: ApiKeyStore) {}
+
+  async get(id: string): Promise<StoredKey | null> {
+    const cached = this.entries.get(id);
+    if (cached && cached.until > Date.now()) return cached.key;
+    const pending = this.loading.get(id);
+    if (pending !== undefined) return pending;
+    const sent = Date.now();
+    const load = this.store
+      .find(id)
+      .then((key) => {
+        this.entries.delete(id);
+        if (this.entries.size >= KEY_CACHE_MAX) {
+          const oldest = this.entries.keys().next().value;
+          if (oldest !== undefined) this.entries.delete(oldest);
+        }
+        this.entries.set(id, { key, until: sent + KEY_CACHE_TTL_MS });
+        return key;
+      })
+      .finally(() => this.loading.delete(id));
+    this.loading.set(id, load);
+    return load;
+  }
+}
+
+export interface AuthenticateOptions {
+  /** API_KEYS: development and test keys from the environment. */
+  staticKeys: ApiKeyEntry[];
+  /** Managed keys (`npm run keys`), looked up by id. */
+  store: ApiKeyStore;
+}
+
+const unauthorized = (message: string) => new AppError('unauthorized', message);
+
+/**
+ * X-API-Key, exactly one. A managed key (`ak_<id>_<secret>`) is looked up by its id and
+ * its SHA-256 compared with timingSafeEqual; API_KEYS entries are all compared every time,
+ * so timing says nothing about how much of a key matched or which. Sets `res.locals.tenant`
+ * and `res.locals.apiKeyId` (the rate limiter's key: a managed key's id, or `env-` and a
+ * digest prefix for an API_KEYS entry).
+ */
+export function authenticate(options: AuthenticateOptions): RequestHandler {
+  const known = options.staticKeys.map((entry) => {
+    const digest = keyDigest(entry.key);
+    return { tenant: entry.tenant, digest, id: `env-${digest.toString('hex').slice(0, 16)}` };
+  });
+  const cache = new VerifiedKeyCache(options.store);
+
   return (req, res, next) => {
-    const presented = req.get('x-api-key');
-    if (!presented) {
-      next(new AppError('unauthorized', 'Missing X-API-Key header.'));
+    const values = req.headersDistinct['x-api-key'];
+    if (!values || values.length === 0 || values[0] === '') {
+      next(unauthorized('Missing X-API-Key header.'));
       return;
     }
-    const candidate = digest(presented);
-    let tenant: string | undefined;
+    if (values.length > 1) {
+      next(unauthorized('Send exactly one X-API-Key header.'));
+      return;
+    }
+    const presented = values[0] as string;
+    const candidate = keyDigest(presented);
+    let match: (typeof known)[number] | undefined;
     for (const entry of known) {
-      if (timingSafeEqual(candidate, entry.digest) && tenant === undefined) tenant = entry.tenant;
+      if (timingSafeEqual(candidate, entry.digest) && match === undefined) match = entry;
     }
-    if (tenant === undefined) {
-      next(new AppError('unauthorized', 'The X-API-Key is not valid.'));
+    if (match) {
+      res.locals.tenant = match.tenant;
+      res.locals.apiKeyId = match.id;
+      next();
       return;
     }
-    res.locals.tenant = tenant;
-    next();
+    const managed = MANAGED_KEY.exec(presented);
+    if (!managed?.[1]) {
+      next(unauthorized('The X-API-Key is not valid.'));
+      return;
+    }
+    const id = managed[1];
+    cache.get(id).then((stored) => {
+      const matches = stored?.digest.length === candidate.length && timingSafeEqual(candidate, stored.digest);
+      if (!stored || !matches) {
+        next(unauthorized('The X-API-Key is not valid.'));
+      } else if (stored.revoked) {
+        next(unauthorized('This X-API-Key has been revoked; ask for a new one.'));
+      } else {
+        res.locals.tenant = stored.tenant;
+        res.locals.apiKeyId = id;
+        next();
+      }
+    }, next);
   };
 }
 

@@ -1,7 +1,7 @@
-import { isRedisUnavailable } from '@repo/queue';
+import { isRedisOutOfMemory, isRedisUnavailable } from '@repo/queue';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { AppError, redisUnavailable } from '../app-error';
+import { AppError, redisOutOfMemory, redisUnavailable } from '../app-error';
 
 /** body-parser's error types, mapped to the contract's codes. */
 function fromBodyParser(error: { type?: string; message: string }): AppError | null {
@@ -29,6 +29,7 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req, res, _next) => {
     let appError: AppError;
     if (error instanceof AppError) appError = error;
+    else if (isRedisOutOfMemory(error)) appError = redisOutOfMemory();
     else if (isRedisUnavailable(error)) appError = redisUnavailable();
     else {
       appError =

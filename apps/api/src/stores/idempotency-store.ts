@@ -82,4 +82,13 @@ export class IdempotencyStore {
     }
     throw new Error('could not claim an idempotency key');
   }
+
+  /** Frees a key this request reserved for `jobId` and then could not use (over a quota). */
+  async release(tenant: string, idempotencyKey: string, jobId: string): Promise<void> {
+    const key = this.key(tenant, idempotencyKey);
+    const existing = await this.redis.get(key);
+    if (existing !== null && (JSON.parse(existing) as StoredReservation).job_id === jobId) {
+      await this.redis.del(key);
+    }
+  }
 }

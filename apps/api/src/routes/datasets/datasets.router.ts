@@ -31,7 +31,7 @@ function formatOf(req: Request): DatasetFormat {
 }
 
 export function datasetsRouter(deps: AppDeps): Router {
-  const { config, engine, datasets } = deps;
+  const { config, engine, datasets, quotas } = deps;
   const router = Router();
 
   async function loadDataset(res: Response, id: string): Promise<DatasetRecord> {
@@ -48,6 +48,7 @@ export function datasetsRouter(deps: AppDeps): Router {
     const format = formatOf(req);
     const { name } = parseOrThrow(ZUploadDatasetQuery, req.query, 'query string');
     const tenant = tenantOf(res);
+    await quotas.checkDatasetRoom(tenant);
     const datasetId = newId('dataset');
     const uploadPath = join(dataLayout.uploadsDir(config.DATA_DIR), `${randomUUID()}.${format}`);
     const targetPath = dataLayout.datasetFile(config.DATA_DIR, datasetId);
@@ -71,7 +72,11 @@ export function datasetsRouter(deps: AppDeps): Router {
         size_bytes: ingested.sizeBytes,
         created_ms: Date.now(),
       };
-      await datasets.insert(datasetId, record);
+      await quotas.addDatasetBytes(tenant, record.size_bytes);
+      await datasets.insert(datasetId, record).catch(async (error: unknown) => {
+        await quotas.releaseDatasetBytes(tenant, record.size_bytes);
+        throw error;
+      });
       res.status(201).location(`/v1/datasets/${datasetId}`).json(toDatasetBody(record));
     } catch (error) {
       await rm(targetPath, { force: true });
@@ -101,6 +106,7 @@ export function datasetsRouter(deps: AppDeps): Router {
     const id = req.params.datasetId;
     const removed = isId('dataset', id) ? await datasets.remove(tenantOf(res), id) : null;
     if (!removed) throw notFound('dataset', id);
+    await quotas.releaseDatasetBytes(removed.tenant, removed.size_bytes);
     await rm(dataLayout.datasetFile(config.DATA_DIR, id), { force: true });
     res.status(204).end();
   });

@@ -46,6 +46,14 @@ export async function enqueueRun(
       );
     }
   }
+  if (run.fresh) {
+    // Over MAX_ACTIVE_JOBS_PER_TENANT: 429, and the Idempotency-Key is free for a retry.
+    await deps.quotas.admitJob(payload.tenant, run.jobId).catch(async (error: unknown) => {
+      if (idempotencyKey !== undefined)
+        await deps.idempotency.release(payload.tenant, idempotencyKey, run.jobId);
+      throw error;
+    });
+  }
   await execMulti(
     addJobToIndexes(redis.multi(), config.QUEUE_PREFIX, {
       tenant: payload.tenant,

@@ -1,0 +1,66 @@
+import express, { type RequestHandler } from 'express';
+
+/** body-parser's `type` for a body refused by jsonShapeProblem (mapped to 400 by the error handler). */
+export const JSON_SHAPE = 'entity.shape.refused';
+
+/** Deeper than this no request of ours goes (a structured query is 4 levels). */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * Finds what JSON.parse would silently accept but we refuse: an object with the same key
+ * twice (parsers disagree on which wins, so a proxy and this API could read different
+ * requests) and nesting deeper than MAX_JSON_DEPTH. A linear scan with an explicit stack;
+ * text that is not JSON is left for JSON.parse to refuse.
+ */
+export function jsonShapeProblem(text: string): string | null {
+  const stack: (Set<string> | null)[] = [];
+  let expectKey = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (c === '"') {
+      let end = i + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      const top = stack[stack.length - 1];
+      if (expectKey && top) {
+        let key: string;
+        try {
+          key = JSON.parse(text.slice(i, end + 1)) as string;
+        } catch {
+          return null;
+        }
+        if (top.has(key)) return `the key ${JSON.stringify(key)} appears twice in one object`;
+        top.add(key);
+        expectKey = false;
+      }
+      i = end;
+    } else if (c === '{' || c === '[') {
+      if (stack.length >= MAX_JSON_DEPTH) return `it is nested deeper than ${MAX_JSON_DEPTH} levels`;
+      stack.push(c === '{' ? new Set() : null);
+      expectKey = c === '{';
+    } else if (c === '}' || c === ']') {
+      stack.pop();
+      expectKey = false;
+    } else if (c === ',') {
+      expectKey = stack[stack.length - 1] instanceof Set;
+    }
+  }
+  return null;
+}
+
+/**
+ * express.json with a per-route size limit (413 above it), strict (an object or array at
+ * the top), and the shape checks above (400). Bodies of other types are left alone for
+ * the route's requireJson to answer 415.
+ */
+export function jsonBody(limit: string): RequestHandler {
+  return express.json({
+    limit,
+    strict: true,
+    verify: (_req, _res, buffer) => {
+      const problem = jsonShapeProblem(buffer.toString('utf8'));
+      // A plain error: body-parser sets `status` on what is thrown (AppError's is a getter).
+      if (problem)
+        throw Object.assign(new Error(`The request body is refused: ${problem}.`), { type: JSON_SHAPE });
+    },
+  });
+}

@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import { resolve } from 'node:path';
+import { ZErrorEnvelope } from '@repo/contracts';
+import type { Response } from 'supertest';
+import type { TestApi } from '../testing/test-api';
+
+export const SALES_CSV = [
+  'region,revenue,month',
+  'North,20000.25,2024-05',
+  'South,15000.00,2024-05',
+  'North,28320.25,2024-05',
+  'South,16205.00,2024-05',
+  'North,99999.99,2024-04',
+  '',
+].join('\n');
+
+export async function uploadCsv(
+  api: TestApi,
+  tenant: 'acme' | 'globex' = 'acme',
+  csv = SALES_CSV,
+): Promise<{ dataset_id: string; size_bytes: number }> {
+  const res = await api
+    .as(tenant)
+    .post('/v1/datasets?name=sales')
+    .set('Content-Type', 'text/csv')
+    .send(csv)
+    .expect(201);
+  return res.body as { dataset_id: string; size_bytes: number };
+}
+
+export async function saveSql(
+  api: TestApi,
+  datasetId: string,
+  sql = 'SELECT region, SUM(revenue) AS total FROM dataset WHERE month = $month GROUP BY region ORDER BY region',
+  tenant: 'acme' | 'globex' = 'acme',
+): Promise<string> {
+  const res = await api
+    .as(tenant)
+    .post('/v1/save')
+    .send({ name: 'q', query: sql, dataset_id: datasetId })
+    .expect(201);
+  return (res.body as { query_id: string }).query_id;
+}
+
+/** Server paths, stack frames and module names: none may appear in an answer. */
+export function leaks(text: string, dataDir: string): string[] {
+  const found: string[] = [];
+  for (const marker of [dataDir, '/work/', 'node_modules', '/etc/passwd', 'root:x:0:0']) {
+    if (text.includes(marker)) found.push(marker);
+  }
+  if (/\n\s+at\s/.test(text) || /\bat .*\.(ts|js):\d+/.test(text)) found.push('stack trace');
+  return found;
+}
+
+/** The answer is the error envelope with this status and code, and reveals nothing of the server. */
+export function expectError(res: Response, status: number, code: string, dataDir: string): void {
+  const seen = { status: res.status, body: res.body as unknown };
+  expect(seen).toMatchObject({ status, body: { error: { code } } });
+  expect(ZErrorEnvelope.safeParse(res.body).success).toBe(true);
+  expect(res.headers['x-request-id']).toEqual(expect.any(String));
+  expect(res.headers['cache-control']).toBe('no-store');
+  expect(leaks(res.text, dataDir)).toEqual([]);
+}
+
+export interface CliResult {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** `npm run keys` as a real process (tsx), against the test run's Redis and prefix. */
+export function runKeysCli(args: string[], env: Record<string, string>): Promise<CliResult> {
+  const cli = resolve(__dirname, '../api-keys-cli.ts');
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  return new Promise((done) => child.once('close', (code) => done({ code, stdout, stderr })));
+}

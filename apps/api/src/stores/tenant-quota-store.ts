@@ -1,0 +1,172 @@
+import { jobKey, type RedisClient } from '@repo/queue';
+import type { AppError } from '../app-error';
+import { overLimit } from '../middleware/rate-limit-headers';
+import type { DatasetRecord } from './dataset-store';
+import type { TenantRecordStore } from './tenant-record-store';
+
+/** A job admitted but not yet in Redis (the API adds it right after) is counted this long. */
+const ADMISSION_GRACE_MS = 60_000;
+
+/**
+ * Prunes the tenant's set of admitted jobs (those that ended, or that never arrived), then
+ * admits the new one if fewer than the maximum remain. One script, so replicas admitting at
+ * the same moment cannot both take the last place. Job keys share the hash-tagged prefix,
+ * so this works on Redis Cluster as BullMQ's own scripts do.
+ */
+const ADMIT_JOB = `
+local members = redis.call('ZRANGE', KEYS[1], 0, -1, 'WITHSCORES')
+local now = tonumber(ARGV[2])
+for i = 1, #members, 2 do
+  local key = ARGV[1] .. members[i]
+  local ended
+  if redis.call('EXISTS', key) == 1 then
+    ended = redis.call('HEXISTS', key, 'finishedOn') == 1
+  else
+    ended = now - tonumber(members[i + 1]) > tonumber(ARGV[3])
+  end
+  if ended then redis.call('ZREM', KEYS[1], members[i]) end
+end
+local count = redis.call('ZCARD', KEYS[1])
+if count >= tonumber(ARGV[4]) then return {0, count} end
+redis.call('ZADD', KEYS[1], now, ARGV[5])
+return {1, count + 1}
+`;
+
+/**
+ * Adds a dataset's bytes to the tenant's total unless that would pass the maximum. With
+ * no maximum (0) the total is kept up to date only if it exists, so that a quota turned
+ * on later starts from the truth (it is then computed from the tenant's datasets).
+ */
+const ADD_BYTES = `
+local max = tonumber(ARGV[2])
+if max == 0 then
+  if redis.call('EXISTS', KEYS[1]) == 1 then return {1, redis.call('INCRBY', KEYS[1], ARGV[1])} end
+  return {1, -1}
+end
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+if used + tonumber(ARGV[1]) > max then return {0, used} end
+return {1, redis.call('INCRBY', KEYS[1], ARGV[1])}
+`;
+
+const RELEASE_BYTES = `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local left = redis.call('DECRBY', KEYS[1], ARGV[1])
+if left < 0 then redis.call('SET', KEYS[1], 0) return 0 end
+return left
+`;
+
+export interface QuotaLimits {
+  /** MAX_ACTIVE_JOBS_PER_TENANT; 0 = no limit. */
+  maxActiveJobs: number;
+  /** MAX_DATASET_BYTES_PER_TENANT; 0 = no limit. */
+  maxDatasetBytes: number;
+}
+
+/**
+ * Per-tenant quotas, held in Redis so that every replica enforces one count: jobs queued
+ * or running at once, and bytes of datasets stored (their Parquet size). Over a quota is
+ * 429 with Retry-After and the RateLimit fields.
+ */
+export class TenantQuotas {
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly prefix: string,
+    readonly limits: QuotaLimits,
+    private readonly datasets: TenantRecordStore<DatasetRecord>,
+  ) {}
+
+  private activeKey(tenant: string): string {
+    return `${this.prefix}:tenant:${tenant}:active-jobs`;
+  }
+
+  private bytesKey(tenant: string): string {
+    return `${this.prefix}:tenant:${tenant}:dataset-bytes`;
+  }
+
+  /** Takes a place for `jobId` among the tenant's active jobs, or throws 429. No-op without a limit. */
+  async admitJob(tenant: string, jobId: string): Promise<void> {
+    const max = this.limits.maxActiveJobs;
+    if (max <= 0) return;
+    const [admitted, count] = (await this.redis.eval(
+      ADMIT_JOB,
+      1,
+      this.activeKey(tenant),
+      jobKey(this.prefix, ''),
+      String(Date.now()),
+      String(ADMISSION_GRACE_MS),
+      String(max),
+      jobId,
+    )) as [number, number];
+    if (admitted !== 1) {
+      throw overLimit(
+        `This tenant already has ${count} jobs queued or running, as many as MAX_ACTIVE_JOBS_PER_TENANT allows (${max}); retry when one has ended.`,
+        { name: 'active-jobs', quota: max, unit: 'concurrent-requests' },
+        0,
+        2,
+      );
+    }
+  }
+
+  /** Gives back a place taken for a job that was never added. */
+  async releaseJob(tenant: string, jobId: string): Promise<void> {
+    if (this.limits.maxActiveJobs <= 0) return;
+    await this.redis.zrem(this.activeKey(tenant), jobId);
+  }
+
+  /** Bytes the tenant's datasets take, computed from their records the first time it is needed. */
+  async datasetBytesUsed(tenant: string): Promise<number> {
+    const key = this.bytesKey(tenant);
+    const stored = await this.redis.get(key);
+    if (stored !== null) return Number(stored);
+    let total = 0;
+    let cursor: string | undefined;
+    do {
+      const page = await this.datasets.list(tenant, 100, cursor);
+      for (const record of page.data) total += record.size_bytes;
+      cursor = page.next_cursor ?? undefined;
+    } while (cursor !== undefined);
+    // Another replica may have started the count meanwhile: its value wins.
+    await this.redis.set(key, String(total), 'NX');
+    return Number((await this.redis.get(key)) ?? total);
+  }
+
+  private datasetQuotaError(used: number, adding: number | null): AppError {
+    const max = this.limits.maxDatasetBytes;
+    const message =
+      adding === null
+        ? `This tenant's datasets already take ${used} bytes, the most MAX_DATASET_BYTES_PER_TENANT allows (${max}); delete datasets to make room.`
+        : `Storing this dataset (${adding} bytes as Parquet) would take this tenant's datasets to ${used + adding} bytes, over MAX_DATASET_BYTES_PER_TENANT (${max}); delete datasets to make room.`;
+    return overLimit(
+      message,
+      { name: 'dataset-bytes', quota: max, unit: 'content-bytes' },
+      Math.max(0, max - used),
+      60,
+    );
+  }
+
+  /** Before an upload is read: refuses (429) a tenant already at its quota. */
+  async checkDatasetRoom(tenant: string): Promise<void> {
+    const max = this.limits.maxDatasetBytes;
+    if (max <= 0) return;
+    const used = await this.datasetBytesUsed(tenant);
+    if (used >= max) throw this.datasetQuotaError(used, null);
+  }
+
+  /** Counts a stored dataset's bytes, or throws 429 when they do not fit the quota. */
+  async addDatasetBytes(tenant: string, bytes: number): Promise<void> {
+    const max = this.limits.maxDatasetBytes;
+    if (max > 0) await this.datasetBytesUsed(tenant);
+    const [added, used] = (await this.redis.eval(
+      ADD_BYTES,
+      1,
+      this.bytesKey(tenant),
+      String(bytes),
+      String(max),
+    )) as [number, number];
+    if (added !== 1) throw this.datasetQuotaError(used, bytes);
+  }
+
+  async releaseDatasetBytes(tenant: string, bytes: number): Promise<void> {
+    await this.redis.eval(RELEASE_BYTES, 1, this.bytesKey(tenant), String(bytes));
+  }
+}
