@@ -86,8 +86,10 @@ export function measureText(c: Comparison): string {
   return `${round(m.median, 2)}× (${round(m.min, 2)}–${round(m.max, 2)})`;
 }
 
-export function spreadText(s: Spread, digits = 1): string {
-  const d = s.median >= 100 ? 0 : digits;
+/** Median (min–max) with about three significant digits. */
+export function spreadText(s: Spread): string {
+  const size = Math.abs(s.median);
+  const d = size >= 100 ? 0 : size >= 10 ? 1 : size >= 1 ? 2 : 3;
   return `${round(s.median, d)} (${round(s.min, d)}–${round(s.max, d)})`;
 }
 

@@ -43,7 +43,9 @@ export function areaOf(frame: CallFrame): string {
 
 function whereOf(frame: CallFrame): string {
   const path = frame.url.replace(/^file:\/\//, '');
-  const shown = path.startsWith(ROOT) ? relative(ROOT, path) : path;
+  const inModules = path.indexOf('/node_modules/');
+  const shown =
+    inModules >= 0 ? path.slice(inModules + 1) : path.startsWith(ROOT) ? relative(ROOT, path) : path;
   return shown ? `${shown}:${frame.lineNumber + 1}` : '';
 }
 

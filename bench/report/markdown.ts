@@ -20,7 +20,7 @@ function curveRows(curve: Curve): string[] {
   return curve.points.map((p) =>
     [
       String(curve.pair),
-      `${curve.title}: ${p.x} ${curve.xLabel}`,
+      `${curve.title}: ${curve.xLabel} = ${p.x}`,
       `${spreadText(p.y)} ${curve.yLabel}`,
       `${round(p.y.median / first, 2)}× of ${curve.points[0]?.x}`,
       `${round(p.cores.median, 2)} cores`,
