@@ -43,6 +43,17 @@ export const FORBIDDEN_FUNCTION_PREFIXES: readonly string[] = [
   'sleep',
   'pg_sleep',
   'current_query',
+  // The catalog and the server itself: pg_get_viewdef(oid) is a macro over duckdb_views()
+  // and shows the `dataset` view's SQL, server path included; the others name the
+  // database, schemas and DuckDB version.
+  'pg_get_',
+  'col_description',
+  'obj_description',
+  'shobj_description',
+  'current_database',
+  'current_catalog',
+  'current_schema',
+  'version',
 ];
 
 export function isForbiddenFunction(name: string): boolean {
