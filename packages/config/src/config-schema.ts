@@ -139,6 +139,16 @@ export const ZEnvFields = z.object({
 });
 
 export const ZEnv = ZEnvFields.superRefine((env, ctx) => {
+  // Redis Cluster hashes a key by its first {tag}: a tag in the prefix keeps every key of the
+  // product in one slot, as BullMQ's scripts and our MULTIs need (else CROSSSLOT errors).
+  if (env.REDIS_CLUSTER && !/^[^{]*\{[^}]+\}/.test(env.QUEUE_PREFIX)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['QUEUE_PREFIX'],
+      message:
+        'with REDIS_CLUSTER=true it must hold a {hash tag}, like {analytics}, so that every key is in one slot',
+    });
+  }
   if (env.QUERY_TIMEOUT_DEFAULT_MS > env.QUERY_TIMEOUT_MAX_MS) {
     ctx.addIssue({
       code: 'custom',

@@ -59,6 +59,11 @@ describe('loadConfig', () => {
     ],
     [{ API_KEYS: 'acme:short' }, 'Invalid configuration: API_KEYS: expected tenant:key pairs'],
     [
+      { REDIS_CLUSTER: 'true', QUEUE_PREFIX: 'analytics' },
+      'QUEUE_PREFIX: with REDIS_CLUSTER=true it must hold a {hash tag}, like {analytics}',
+    ],
+    [{ REDIS_CLUSTER: 'true', QUEUE_PREFIX: '{}{analytics}' }, 'QUEUE_PREFIX: with REDIS_CLUSTER=true'],
+    [
       { DASHBOARD_USER: 'ops' },
       'DASHBOARD_PASSWORD: DASHBOARD_USER and DASHBOARD_PASSWORD must be set together',
     ],
@@ -82,6 +87,12 @@ describe('loadConfig', () => {
       expect((error as Error).message).toContain(message);
       expect((error as Error).message).not.toContain('\n');
     }
+  });
+
+  it('takes a hash-tagged prefix on Redis Cluster', () => {
+    expect(loadConfig({ REDIS_CLUSTER: 'true' }).QUEUE_PREFIX).toBe('{analytics}');
+    expect(loadConfig({ REDIS_CLUSTER: 'true', QUEUE_PREFIX: 'app{jobs}' }).REDIS_CLUSTER).toBe(true);
+    expect(loadConfig({ QUEUE_PREFIX: 'analytics' }).QUEUE_PREFIX).toBe('analytics');
   });
 
   it('never echoes a secret it refuses', () => {
