@@ -6,6 +6,7 @@ import { jsonBody } from './middleware/json-body';
 import { rateLimit } from './middleware/rate-limit';
 import { requestId } from './middleware/request-id';
 import { securityHeaders } from './middleware/security-headers';
+import { batchesRouter } from './routes/batches/batches.router';
 import { datasetsRouter } from './routes/datasets/datasets.router';
 import { jobsRouter } from './routes/jobs/jobs.router';
 import { opsRouter } from './routes/ops/ops.router';
@@ -48,6 +49,7 @@ export function createApp(deps: AppDeps): Express {
   v1.use('/query', labelRoutesUnder('/v1/query'), json, runsRouter(deps));
   v1.use('/jobs', labelRoutesUnder('/v1/jobs'), jobsRouter(deps));
   v1.use('/webhooks', labelRoutesUnder('/v1/webhooks'), webhooksRouter(deps));
+  v1.use('/batches', labelRoutesUnder('/v1/batches'), json, batchesRouter(deps));
   app.use('/v1', v1);
 
   app.use(notFoundRoute);

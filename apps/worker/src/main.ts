@@ -2,13 +2,13 @@ import { mkdir } from 'node:fs/promises';
 import { ConfigError, loadConfig } from '@repo/config';
 import { createEngine } from '@repo/engine';
 import {
+  announceJobEnded,
   cancelSignal,
   checkRedisPolicy,
   createQueryQueue,
   createRedisClient,
   createWebhookQueue,
   dataLayout,
-  enqueueWebhook,
   QUERY_QUEUE_NAME,
   WEBHOOK_QUEUE_NAME,
 } from '@repo/queue';
@@ -61,15 +61,7 @@ async function main(): Promise<void> {
       logger,
       isCancelRequested: (jobId) => cancelSignal.isRequested(connection, config.QUEUE_PREFIX, jobId),
       metrics,
-      onJobEnded: async (jobId, payload) => {
-        if (payload.callback_url) {
-          await enqueueWebhook(webhooks, config, {
-            tenant: payload.tenant,
-            job_id: jobId,
-            callback_url: payload.callback_url,
-          });
-        }
-      },
+      onJobEnded: (jobId, payload) => announceJobEnded(connection, webhooks, config, jobId, payload),
     }),
     {
       connection,

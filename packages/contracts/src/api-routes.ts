@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ZBatchAccepted, ZBatchStatus, ZCreateBatchBody } from './batches';
 import { ZDataset, ZDatasetSchema, ZUploadDatasetQuery } from './datasets';
 import { ZErrorEnvelope } from './errors';
 import {
@@ -21,7 +22,7 @@ export interface ApiRoute {
   /** OpenAPI style: `/v1/jobs/{job_id}`. */
   path: string;
   summary: string;
-  tag: 'Datasets' | 'Queries' | 'Runs' | 'Jobs' | 'Operations';
+  tag: 'Datasets' | 'Queries' | 'Runs' | 'Jobs' | 'Batches' | 'Operations';
   /** False for the operations endpoints, which need no API key. */
   auth: boolean;
   query?: z.ZodObject;
@@ -225,6 +226,44 @@ export const API_ROUTES: ApiRoute[] = [
         schema: ZResultsPage,
       },
       409: error('The job has not succeeded'),
+      ...byId,
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/batches',
+    summary: 'Run many saved queries as one batch (all accepted or none); header Idempotency-Key optional',
+    tag: 'Batches',
+    auth: true,
+    body: { contentTypes: ['application/json'], schema: ZCreateBatchBody },
+    responses: {
+      202: { description: 'Queued; Location: /v1/batches/{batch_id}', schema: ZBatchAccepted },
+      422: error('A job of the batch is invalid (details name it: jobs.N...)'),
+      501: error('Async jobs disabled'),
+      ...byId,
+    },
+  },
+  {
+    method: 'get',
+    path: '/v1/batches/{batch_id}',
+    summary: 'Aggregate status and progress of a batch, and each job’s',
+    tag: 'Batches',
+    auth: true,
+    responses: {
+      200: { description: 'The batch', schema: ZBatchStatus },
+      501: error('Async jobs disabled'),
+      ...byId,
+    },
+  },
+  {
+    method: 'post',
+    path: '/v1/batches/{batch_id}/cancel',
+    summary: 'Cancel every job of the batch that has not ended',
+    tag: 'Batches',
+    auth: true,
+    responses: {
+      200: { description: 'The batch', schema: ZBatchStatus },
+      409: error('Already ended'),
       ...byId,
     },
   },

@@ -1,4 +1,5 @@
 export { API_ROUTES, type ApiRoute } from './api-routes';
+export * from './batches';
 export * from './datasets';
 export * from './errors';
 export * from './ids';

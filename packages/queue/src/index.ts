@@ -1,3 +1,12 @@
+export { announceJobEnded } from './announce-job-ended';
+export {
+  type BatchRecord,
+  batchJobId,
+  batchKeys,
+  markBatchJobEnded,
+  readBatchRecord,
+  readBatchStatus,
+} from './batch';
 export { CANCELLED_MESSAGE, type CancelOutcome, cancelSignal, cancelUnclaimedJob } from './cancel-job';
 export { dataLayout } from './data-layout';
 export { execMulti, type RedisMulti } from './exec-multi';

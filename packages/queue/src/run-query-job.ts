@@ -15,6 +15,8 @@ export const ZRunQueryPayload = z.object({
   priority: z.enum(PRIORITIES),
   timeout_ms: z.number().int().positive(),
   callback_url: z.string().optional(),
+  /** Set for a job created as part of a batch. */
+  batch_id: z.string().optional(),
 });
 export type TRunQueryPayload = z.infer<typeof ZRunQueryPayload>;
 

@@ -9,11 +9,19 @@ export const WEBHOOK_QUEUE_NAME = 'analytics-webhooks';
 export const DELIVER_WEBHOOK_JOB_NAME = 'analytics.deliver-webhook';
 
 /** One delivery of a terminal job's status to its callback_url, retried as its own job. */
-export const ZDeliverWebhookPayload = z.object({
-  tenant: z.string().min(1),
-  job_id: z.string().min(1),
-  callback_url: z.string().url(),
-});
+export const ZDeliverWebhookPayload = z
+  .object({
+    tenant: z.string().min(1),
+    /** The job whose status is delivered... */
+    job_id: z.string().min(1).optional(),
+    /** ...or the batch whose status is delivered (once, when its last job ended). */
+    batch_id: z.string().min(1).optional(),
+    callback_url: z.string().url(),
+  })
+  .refine(
+    (p) => (p.job_id === undefined) !== (p.batch_id === undefined),
+    'exactly one of job_id and batch_id',
+  );
 export type TDeliverWebhookPayload = z.infer<typeof ZDeliverWebhookPayload>;
 
 export type WebhookQueue = Queue<TDeliverWebhookPayload>;
@@ -32,7 +40,7 @@ export async function enqueueWebhook(
   payload: TDeliverWebhookPayload,
 ): Promise<void> {
   await queue.add(DELIVER_WEBHOOK_JOB_NAME, payload, {
-    jobId: `wh_${payload.job_id}`,
+    jobId: payload.batch_id ? `whb_${payload.batch_id}` : `wh_${payload.job_id}`,
     attempts: config.WEBHOOK_ATTEMPTS,
     backoff: { type: 'exponential', delay: 1_000 },
     removeOnComplete: { age: config.RESULT_TTL_SECONDS },

@@ -2,10 +2,12 @@ import type { Config } from '@repo/config';
 import { TERMINAL_STATUSES } from '@repo/contracts';
 import {
   type RedisClient,
+  readBatchStatus,
   readJobStatus,
   recordWebhookState,
   signWebhook,
   type TDeliverWebhookPayload,
+  type WebhookState,
   webhookSecret,
   ZDeliverWebhookPayload,
 } from '@repo/queue';
@@ -29,25 +31,48 @@ export interface DeliverWebhookDeps {
  */
 export function createDeliverWebhookProcessor(deps: DeliverWebhookDeps) {
   const { config, redis } = deps;
-  return async function deliverWebhook(job: Job<TDeliverWebhookPayload>): Promise<{ status: number }> {
-    const payload = ZDeliverWebhookPayload.parse(job.data);
-    const logger = deps.logger.child({ jobId: payload.job_id, webhook: job.id });
+  /** What is delivered: the job's status (its delivery recorded on it) or the batch's. */
+  async function subject(payload: TDeliverWebhookPayload): Promise<Subject | null> {
+    if (payload.batch_id) {
+      const batch = await readBatchStatus(redis, config.QUEUE_PREFIX, payload.batch_id, payload.tenant);
+      if (!batch) return null;
+      return {
+        body: batch,
+        ended: TERMINAL_STATUSES.includes(batch.status),
+        attempts: 0,
+        record: async () => {},
+      };
+    }
+    const jobId = payload.job_id ?? '';
     const status = await readJobStatus(
       redis,
       config.QUEUE_PREFIX,
-      payload.job_id,
+      jobId,
       payload.tenant,
       config.RESULT_TTL_SECONDS,
     );
-    if (!status) {
-      logger.info('webhook dropped: the job is gone');
+    if (!status) return null;
+    const { webhook, ...body } = status;
+    return {
+      body,
+      ended: TERMINAL_STATUSES.includes(status.status),
+      attempts: webhook?.attempts ?? 0,
+      record: (state) => recordWebhookState(redis, config.QUEUE_PREFIX, jobId, state),
+    };
+  }
+
+  return async function deliverWebhook(job: Job<TDeliverWebhookPayload>): Promise<{ status: number }> {
+    const payload = ZDeliverWebhookPayload.parse(job.data);
+    const logger = deps.logger.child({ jobId: payload.job_id, batchId: payload.batch_id, webhook: job.id });
+    const target = await subject(payload);
+    if (!target) {
+      logger.info('webhook dropped: the job or batch is gone');
       return { status: 0 };
     }
     // Enqueued as the job ends; the end itself may land a moment later.
-    if (!TERMINAL_STATUSES.includes(status.status)) throw new Error('the job has not ended yet');
-    const attempts = (status.webhook?.attempts ?? 0) + 1;
-    const { webhook: _previous, ...body } = status;
-    const raw = JSON.stringify(body);
+    if (!target.ended) throw new Error('not ended yet');
+    const attempts = target.attempts + 1;
+    const raw = JSON.stringify(target.body);
     const timestamp = Math.floor(Date.now() / 1000);
     const secret = await webhookSecret(redis, config.QUEUE_PREFIX, payload.tenant);
     try {
@@ -64,7 +89,7 @@ export function createDeliverWebhookProcessor(deps: DeliverWebhookDeps) {
         timeoutMs: config.WEBHOOK_TIMEOUT_MS,
       });
       const delivered = response.status >= 200 && response.status < 300;
-      await recordWebhookState(redis, config.QUEUE_PREFIX, payload.job_id, {
+      await target.record({
         attempts,
         last_status: response.status,
         delivered_at: delivered ? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') : null,
@@ -76,16 +101,18 @@ export function createDeliverWebhookProcessor(deps: DeliverWebhookDeps) {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (!message.startsWith('the receiver answered')) {
-        await recordWebhookState(redis, config.QUEUE_PREFIX, payload.job_id, {
-          attempts,
-          last_status: null,
-          delivered_at: null,
-          last_error: message,
-        });
+        await target.record({ attempts, last_status: null, delivered_at: null, last_error: message });
       }
       logger.warn({ attempts, err: message }, 'webhook not delivered');
       if (error instanceof WebhookRefused) throw new UnrecoverableError(message);
       throw error;
     }
   };
+}
+
+interface Subject {
+  body: object;
+  ended: boolean;
+  attempts: number;
+  record: (state: WebhookState) => Promise<void>;
 }

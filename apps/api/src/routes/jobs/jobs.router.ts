@@ -9,24 +9,14 @@ import {
   ZResultsQuery,
   ZStatusQuery,
 } from '@repo/contracts';
-import {
-  cancelSignal,
-  cancelUnclaimedJob,
-  createWebhookQueue,
-  dataLayout,
-  enqueueWebhook,
-  jobKey,
-  listJobs,
-  readJobStatus,
-  timeOrderedIndex,
-  ZRunQueryPayload,
-} from '@repo/queue';
+import { createWebhookQueue, dataLayout, listJobs, readJobStatus, timeOrderedIndex } from '@repo/queue';
 import { type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../../app-deps';
 import { AppError, invalidCursor, notFound, parseOrThrow } from '../../app-error';
 import { tenantOf } from '../../middleware/authenticate';
 import { asyncJobsGate } from './async-jobs-gate';
 import { streamJobEvents } from './job-events-stream';
+import { requestCancel } from './request-cancel';
 import { type ResultsFormat, type RowChunks, streamResults } from './stream-results';
 import { sendJsonBody, TerminalStatusCache } from './terminal-status-cache';
 import { waitForJobEnd } from './wait-for-job-end';
@@ -130,21 +120,7 @@ export function jobsRouter(deps: AppDeps): Router {
         `The job has already ${status.status}; only queued or running jobs can be cancelled.`,
       );
     if (TERMINAL_STATUSES.includes(before.status)) throw alreadyEnded(before);
-    const outcome = await cancelUnclaimedJob(redis, config.QUEUE_PREFIX, id);
-    if (outcome === 'active') await cancelSignal.request(redis, config.QUEUE_PREFIX, id);
-    if (outcome === 'cancelled') {
-      // No worker held it, so no worker will announce its end: the webhook is sent from here.
-      const payload = ZRunQueryPayload.safeParse(
-        JSON.parse((await redis.hget(jobKey(config.QUEUE_PREFIX, id), 'data')) ?? '{}'),
-      );
-      if (payload.success && payload.data.callback_url) {
-        await enqueueWebhook(webhooks, config, {
-          tenant: payload.data.tenant,
-          job_id: id,
-          callback_url: payload.data.callback_url,
-        });
-      }
-    }
+    await requestCancel({ config, redis, webhooks }, id);
     await waitForJobEnd(deps, id, CANCEL_WAIT_MS);
     const status = (await readStatus(res, id)) ?? before;
     if (TERMINAL_STATUSES.includes(status.status) && status.error_code !== 'cancelled')

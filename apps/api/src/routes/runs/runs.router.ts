@@ -1,14 +1,14 @@
-import { isId, type TJobStatus, type TRunResponse, toTimestamp, ZRunQueryBody } from '@repo/contracts';
-import { callbackUrlProblem, readJobStatus, type TRunQueryPayload } from '@repo/queue';
+import { type TJobStatus, type TRunResponse, toTimestamp, ZRunQueryBody } from '@repo/contracts';
+import { readJobStatus } from '@repo/queue';
 import { Router } from 'express';
 import type { AppDeps } from '../../app-deps';
-import { AppError, notFound, parseOrThrow } from '../../app-error';
+import { AppError, parseOrThrow } from '../../app-error';
 import { tenantOf } from '../../middleware/authenticate';
 import { requireJson } from '../../middleware/require-json';
 import { asyncJobsDisabled } from '../jobs/async-jobs-gate';
 import { waitForJobEnd } from '../jobs/wait-for-job-end';
-import { checkParameters } from './check-parameters';
 import { enqueueRun } from './enqueue-run';
+import { prepareRun } from './prepare-run';
 
 /** A failed sync run answers 422 when the query is at fault and 500 when we are. */
 function failedRunStatus(status: TJobStatus): number {
@@ -31,46 +31,8 @@ export function runsRouter(deps: AppDeps): Router {
       ]);
     }
     const tenant = tenantOf(res);
-    const queryId = String(req.params.queryId);
-    const query = isId('query', queryId) ? await deps.queries.get(tenant, queryId) : null;
-    if (!query) throw notFound('saved query', queryId);
-    const datasetId = body.dataset_id ?? query.dataset_id;
-    if (datasetId === null || datasetId === undefined) {
-      throw new AppError(
-        'dataset_required',
-        'This query has no bound dataset: give "dataset_id" in the request body.',
-        ['dataset_id'],
-      );
-    }
-    const dataset = isId('dataset', datasetId) ? await deps.datasets.get(tenant, datasetId) : null;
-    if (!dataset) throw notFound('dataset', datasetId);
-    checkParameters(query.parameters, body.parameters);
-    if (body.callback_url !== undefined) {
-      const problem = callbackUrlProblem(body.callback_url, config.WEBHOOK_ALLOWED_HOSTS);
-      if (problem) throw new AppError('invalid_callback_url', `${problem}.`, ['callback_url']);
-    }
-    const timeoutMs = body.timeout_ms ?? config.QUERY_TIMEOUT_DEFAULT_MS;
-    if (timeoutMs > config.QUERY_TIMEOUT_MAX_MS) {
-      throw new AppError(
-        'validation_failed',
-        `timeout_ms must be at most ${config.QUERY_TIMEOUT_MAX_MS} on this server.`,
-        ['timeout_ms'],
-      );
-    }
-
-    const payload: TRunQueryPayload = {
-      tenant,
-      query_id: query.query_id,
-      dataset_id: dataset.dataset_id,
-      sql: query.sql,
-      // Literals last: a run's parameters can never replace a structured query's values.
-      params: { ...body.parameters, ...query.literals },
-      execution_mode: body.execution_mode,
-      priority: body.priority,
-      timeout_ms: timeoutMs,
-      ...(body.callback_url ? { callback_url: body.callback_url } : {}),
-    };
-    const run = await enqueueRun(deps, payload, idempotencyKey, { query_id: query.query_id, ...body });
+    const payload = await prepareRun(deps, tenant, String(req.params.queryId), body);
+    const run = await enqueueRun(deps, payload, idempotencyKey, { query_id: payload.query_id, ...body });
     const accepted: TRunResponse = {
       query_id: payload.query_id,
       dataset_id: payload.dataset_id,
