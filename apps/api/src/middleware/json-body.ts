@@ -9,7 +9,8 @@ export const MAX_JSON_DEPTH = 32;
 /**
  * Finds what JSON.parse would silently accept but we refuse: an object with the same key
  * twice (parsers disagree on which wins, so a proxy and this API could read different
- * requests) and nesting deeper than MAX_JSON_DEPTH. A linear scan with an explicit stack;
+ * requests), a `__proto__` key (zod drops it from records without a word) and nesting
+ * deeper than MAX_JSON_DEPTH. A linear scan with an explicit stack;
  * text that is not JSON is left for JSON.parse to refuse.
  */
 export function jsonShapeProblem(text: string): string | null {
@@ -29,6 +30,8 @@ export function jsonShapeProblem(text: string): string | null {
           return null;
         }
         if (top.has(key)) return `the key ${JSON.stringify(key)} appears twice in one object`;
+        // Harmless to JSON.parse, but some code treats it as the prototype; no request needs it.
+        if (key === '__proto__') return 'it has a "__proto__" key';
         top.add(key);
         expectKey = false;
       }
