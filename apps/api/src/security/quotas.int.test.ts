@@ -43,7 +43,9 @@ describe('MAX_ACTIVE_JOBS_PER_TENANT', () => {
     expect(refused.headers['retry-after']).toBe('2');
     expect(refused.headers['ratelimit-policy']).toBe('"active-jobs";q=2;qu="concurrent-requests"');
     expect(refused.headers.ratelimit).toBe('"active-jobs";r=0');
-    expect(refused.body.error.message).toMatch(/2 jobs queued or running/);
+    expect(refused.body.error.message).toMatch(
+      /2 jobs queued or running; MAX_ACTIVE_JOBS_PER_TENANT allows 2/,
+    );
 
     // Other tenants have their own count.
     await api.as('globex').post(`/v1/query/${globexQueryId}`).send(RUN).expect(202);
@@ -61,6 +63,20 @@ describe('MAX_ACTIVE_JOBS_PER_TENANT', () => {
     expect(again.status).toBe(202);
     expect(again.body.job_id).toBe(retried.body.job_id);
     expectError(await api.as().post(`/v1/query/${queryId}`).send(RUN), 429, 'rate_limited', api.dataDir);
+  });
+
+  it('admits a group of jobs (a batch) all together or not at all', async () => {
+    const quotas = api.deps.quotas;
+    await quotas.admitJobs('initech', ['job_a', 'job_b']);
+    await expect(quotas.admitJobs('initech', ['job_c'])).rejects.toMatchObject({ code: 'rate_limited' });
+    await quotas.releaseJobs('initech', ['job_a']);
+    await expect(quotas.admitJobs('initech', ['job_c', 'job_d'])).rejects.toMatchObject({
+      message: expect.stringMatching(/1 jobs queued or running \(2 more were asked for\)/),
+    });
+    await quotas.admitJobs('initech', ['job_c']);
+    // Admitted jobs that never reach Redis keep their place for a minute, then lose it.
+    const members = await api.deps.redis.zrange(`${api.prefix}:tenant:initech:active-jobs`, 0, -1);
+    expect(members.sort()).toEqual(['job_b', 'job_c']);
   });
 });
 

@@ -27,9 +27,10 @@ for i = 1, #members, 2 do
   if ended then redis.call('ZREM', KEYS[1], members[i]) end
 end
 local count = redis.call('ZCARD', KEYS[1])
-if count >= tonumber(ARGV[4]) then return {0, count} end
-redis.call('ZADD', KEYS[1], now, ARGV[5])
-return {1, count + 1}
+local adding = #ARGV - 4
+if count + adding > tonumber(ARGV[4]) then return {0, count} end
+for i = 5, #ARGV do redis.call('ZADD', KEYS[1], now, ARGV[i]) end
+return {1, count + adding}
 `;
 
 /**
@@ -85,8 +86,13 @@ export class TenantQuotas {
 
   /** Takes a place for `jobId` among the tenant's active jobs, or throws 429. No-op without a limit. */
   async admitJob(tenant: string, jobId: string): Promise<void> {
+    await this.admitJobs(tenant, [jobId]);
+  }
+
+  /** Places for all of `jobIds` (a batch), or for none of them and 429. */
+  async admitJobs(tenant: string, jobIds: string[]): Promise<void> {
     const max = this.limits.maxActiveJobs;
-    if (max <= 0) return;
+    if (max <= 0 || jobIds.length === 0) return;
     const [admitted, count] = (await this.redis.eval(
       ADMIT_JOB,
       1,
@@ -95,11 +101,12 @@ export class TenantQuotas {
       String(Date.now()),
       String(ADMISSION_GRACE_MS),
       String(max),
-      jobId,
+      ...jobIds,
     )) as [number, number];
     if (admitted !== 1) {
+      const asked = jobIds.length === 1 ? '' : ` (${jobIds.length} more were asked for)`;
       throw overLimit(
-        `This tenant already has ${count} jobs queued or running, as many as MAX_ACTIVE_JOBS_PER_TENANT allows (${max}); retry when one has ended.`,
+        `This tenant already has ${count} jobs queued or running${asked}; MAX_ACTIVE_JOBS_PER_TENANT allows ${max}. Retry when one has ended.`,
         { name: 'active-jobs', quota: max, unit: 'concurrent-requests' },
         0,
         2,
@@ -107,10 +114,10 @@ export class TenantQuotas {
     }
   }
 
-  /** Gives back a place taken for a job that was never added. */
-  async releaseJob(tenant: string, jobId: string): Promise<void> {
-    if (this.limits.maxActiveJobs <= 0) return;
-    await this.redis.zrem(this.activeKey(tenant), jobId);
+  /** Gives back places taken for jobs that were never added. */
+  async releaseJobs(tenant: string, jobIds: string[]): Promise<void> {
+    if (this.limits.maxActiveJobs <= 0 || jobIds.length === 0) return;
+    await this.redis.zrem(this.activeKey(tenant), ...jobIds);
   }
 
   /** Bytes the tenant's datasets take, computed from their records the first time it is needed. */
