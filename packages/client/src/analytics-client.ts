@@ -1,12 +1,15 @@
 import { DatasetsResource } from './datasets.resource';
+import { eventStreamJobUpdates } from './event-stream-updates';
 import { HttpTransport, type TransportOptions } from './http-transport';
 import { type PollingOptions, pollingJobUpdates } from './job-updates';
 import { JobsResource } from './jobs.resource';
 import { QueriesResource } from './queries.resource';
 
 export interface AnalyticsClientOptions extends TransportOptions {
-  /** How `jobs.wait` and `jobs.watch` poll a job (250 ms doubling to 2 s by default). */
+  /** How `jobs.wait` and `jobs.watch` poll a job when they cannot stream it (250 ms doubling to 2 s by default). */
   polling?: PollingOptions;
+  /** `events` (default) follows a job over Server-Sent Events, polling where that fails; `polling` only polls. */
+  jobUpdates?: 'events' | 'polling';
 }
 
 /**
@@ -27,9 +30,10 @@ export class AnalyticsClient {
     const http = new HttpTransport(options);
     this.baseUrl = http.baseUrl;
     this.datasets = new DatasetsResource(http);
+    const polling = pollingJobUpdates((jobId, signal) => this.jobs.get(jobId, { signal }), options.polling);
     this.jobs = new JobsResource(
       http,
-      pollingJobUpdates((jobId, signal) => this.jobs.get(jobId, { signal }), options.polling),
+      options.jobUpdates === 'polling' ? polling : eventStreamJobUpdates(http, polling),
     );
     this.queries = new QueriesResource(http, this.jobs);
   }

@@ -21,8 +21,8 @@ export function isTerminal(job: Pick<Job, 'status'>): boolean {
 
 /**
  * How the SDK learns what a job is doing: a source of the job as it is seen, ending after
- * its terminal state. Polling (`GET /v1/jobs/{id}`) is the one there is; a Server-Sent
- * Events source over `GET /v1/jobs/{id}/events` fits the same shape once the API has it.
+ * its terminal state — Server-Sent Events (event-stream-updates.ts), or polling
+ * `GET /v1/jobs/{id}` (below), which is also the events source's fallback.
  */
 export type JobUpdates = (jobId: string, signal: AbortSignal | undefined) => AsyncIterable<Job>;
 

@@ -141,6 +141,15 @@ export interface Job {
   attempts: number;
   priority: Priority;
   expires_at: string | null;
+  /** For a run with a callback_url: its webhook's delivery so far. */
+  webhook?: WebhookDelivery;
+}
+
+export interface WebhookDelivery {
+  attempts: number;
+  last_status: number | null;
+  delivered_at: string | null;
+  last_error: string | null;
 }
 
 /** An entry of `GET /v1/jobs`: a job without its inline results. */
