@@ -65,6 +65,18 @@ describe('MAX_ACTIVE_JOBS_PER_TENANT', () => {
     expectError(await api.as().post(`/v1/query/${queryId}`).send(RUN), 429, 'rate_limited', api.dataDir);
   });
 
+  it('counts the jobs of a batch, all or none', async () => {
+    const batch = (n: number) => ({
+      jobs: Array.from({ length: n }, () => ({ query_id: globexQueryId, parameters: { month: '2024-05' } })),
+    });
+    // globex has one job queued (from the test above): a batch of two does not fit, one does.
+    const refused = await api.as('globex').post('/v1/batches').set('Idempotency-Key', 'b1').send(batch(2));
+    expectError(refused, 429, 'rate_limited', api.dataDir);
+    expect(refused.body.error.message).toMatch(/\(2 more were asked for\)/);
+    await api.as('globex').post('/v1/batches').set('Idempotency-Key', 'b1').send(batch(1)).expect(202);
+    expectError(await api.as('globex').post('/v1/batches').send(batch(1)), 429, 'rate_limited', api.dataDir);
+  });
+
   it('admits a group of jobs (a batch) all together or not at all', async () => {
     const quotas = api.deps.quotas;
     await quotas.admitJobs('initech', ['job_a', 'job_b']);

@@ -88,6 +88,14 @@ export function batchesRouter(deps: AppDeps): Router {
       }
     }
     const jobIds = payloads.map((_, index) => batchJobId(batchId, index));
+    if (batch.fresh) {
+      // Over MAX_ACTIVE_JOBS_PER_TENANT: 429 for the whole batch, and the Idempotency-Key is free again.
+      await deps.quotas.admitJobs(tenant, jobIds).catch(async (error: unknown) => {
+        if (idempotencyKey !== undefined)
+          await deps.idempotency.release(tenant, `batch:${idempotencyKey}`, batchId);
+        throw error;
+      });
+    }
     // The record and every index entry in one MULTI, then every job in one addBulk; a
     // retry under the same Idempotency-Key re-adds the same ids, which BullMQ ignores.
     const multi = redis.multi().set(
