@@ -54,7 +54,7 @@ export const notFoundRoute: RequestHandler = (req, _res, next) => {
 
 /** The single place where anything thrown becomes the error envelope; never a stack trace. */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
-  return (error, req, res, _next) => {
+  return (error, _req, res, _next) => {
     let appError: AppError;
     if (error instanceof AppError) appError = error;
     else if (isRedisOutOfMemory(error)) appError = redisOutOfMemory();
@@ -65,7 +65,8 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
         fromBodyParser(thrown) ??
         fromHttpError(thrown) ??
         new AppError('internal', 'Something went wrong on our side; the error was logged.');
-      if (appError.code === 'internal') (req.log ?? logger).error({ err: error }, 'unhandled error');
+      if (appError.code === 'internal')
+        logger.error({ err: error, requestId: res.locals.requestId }, 'unhandled error');
     }
     if (res.headersSent) {
       res.end();
