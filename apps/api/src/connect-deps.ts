@@ -28,7 +28,13 @@ export async function connectDeps(config: Config, logger: Logger): Promise<Conne
   const queue = createQueryQueue(redis, config.QUEUE_PREFIX);
   const queueEvents = createQueryQueueEvents(blocking, config.QUEUE_PREFIX, onRedisError);
   // The API ingests and vets but never executes queries, so it needs no progress connections.
-  const engine = await createEngine({ dataDir: config.DATA_DIR, progressConnections: 0 });
+  const engine = await createEngine({
+    dataDir: config.DATA_DIR,
+    // Ingest runs here: the same limits as the workers' DuckDB, so an upload cannot take the host's memory.
+    threads: config.DUCKDB_THREADS || undefined,
+    memoryLimit: config.DUCKDB_MEMORY_LIMIT || undefined,
+    progressConnections: 0,
+  });
   await queueEvents.waitUntilReady();
   await whenReady(redis);
   const datasets = new TenantRecordStore<DatasetRecord>(redis, config.QUEUE_PREFIX, 'dataset');
