@@ -18,6 +18,12 @@ describe('Redis error classification', () => {
     expect(isRedisOutOfMemory(execAbort(new ReplyError(OOM), new ReplyError(OOM)))).toBe(true);
   });
 
+  it('ends on an error that lists itself among its previous errors (a connection lost mid-MULTI)', () => {
+    const closed = execAbort();
+    (closed as Error & { previousErrors: Error[] }).previousErrors.push(closed);
+    expect(isRedisOutOfMemory(closed)).toBe(false);
+  });
+
   it('does not take other failures for out of memory', () => {
     expect(isRedisOutOfMemory(execAbort(new ReplyError('WRONGTYPE Operation against a key')))).toBe(false);
     expect(isRedisOutOfMemory(new Error('Connection is closed.'))).toBe(false);

@@ -42,16 +42,20 @@ export function createRedisClient(
   return client;
 }
 
+const refusedForMemory = (error: unknown) =>
+  error instanceof Error && error.message.startsWith('OOM command not allowed');
+
 /**
  * True when Redis refused a write because it reached `maxmemory` (with `noeviction`, as it
  * should run, it refuses writes rather than evict queued jobs). Inside MULTI the refusal
- * arrives as EXECABORT, carrying the OOM errors of the queued commands.
+ * arrives as EXECABORT, carrying the OOM errors of the queued commands. (Looked at one
+ * level deep only: when a connection drops mid-MULTI, ioredis lists the very error it
+ * throws among its own previousErrors.)
  */
 export function isRedisOutOfMemory(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  if (error.message.startsWith('OOM command not allowed')) return true;
-  const previous = (error as { previousErrors?: unknown }).previousErrors;
-  return Array.isArray(previous) && previous.some(isRedisOutOfMemory);
+  if (refusedForMemory(error)) return true;
+  const previous = error instanceof Error ? (error as { previousErrors?: unknown }).previousErrors : null;
+  return Array.isArray(previous) && previous.some(refusedForMemory);
 }
 
 /** True when an error means "Redis is not reachable right now" rather than a bug. */
