@@ -32,24 +32,18 @@ describe('batches', () => {
     const dataset = (await api.as().post('/v1/datasets?name=d').set('Content-Type', 'text/csv').send(csv))
       .body;
     sumId = (
-      await api
-        .as()
-        .post('/v1/save')
-        .send({
-          name: 'sum',
-          query: 'SELECT sum(v) AS s FROM dataset WHERE g = $g',
-          dataset_id: dataset.dataset_id,
-        })
+      await api.as().post('/v1/save').send({
+        name: 'sum',
+        query: 'SELECT sum(v) AS s FROM dataset WHERE g = $g',
+        dataset_id: dataset.dataset_id,
+      })
     ).body.query_id;
     castId = (
-      await api
-        .as()
-        .post('/v1/save')
-        .send({
-          name: 'cast',
-          query: "SELECT CAST('x' || g AS INTEGER) AS n FROM dataset",
-          dataset_id: dataset.dataset_id,
-        })
+      await api.as().post('/v1/save').send({
+        name: 'cast',
+        query: "SELECT CAST('x' || g AS INTEGER) AS n FROM dataset",
+        dataset_id: dataset.dataset_id,
+      })
     ).body.query_id;
   });
 
