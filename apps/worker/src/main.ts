@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import { ConfigError, loadConfig } from '@repo/config';
 import { createEngine } from '@repo/engine';
 import {
@@ -53,6 +54,7 @@ async function main(): Promise<void> {
   const policy = await checkRedisPolicy(connection).catch(() => null);
   if (policy?.warning) logger.warn({ maxmemoryPolicy: policy.maxmemoryPolicy }, policy.warning);
 
+  const workerName = `${hostname()}:${process.pid}`;
   const worker = new Worker(
     QUERY_QUEUE_NAME,
     createRunQueryProcessor({
@@ -67,6 +69,8 @@ async function main(): Promise<void> {
       connection,
       prefix: config.QUEUE_PREFIX,
       concurrency: config.WORKER_CONCURRENCY,
+      // Stored on each job it takes (BullMQ's processedBy): which process ran a job, for operators.
+      name: workerName,
       // A job whose worker died is given to another after its lock lapses and a stall check runs.
       lockDuration: config.WORKER_LOCK_DURATION_MS,
       stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
@@ -96,6 +100,7 @@ async function main(): Promise<void> {
     {
       concurrency: config.WORKER_CONCURRENCY,
       queue: QUERY_QUEUE_NAME,
+      name: workerName,
       ...(ops ? { metrics: `http://${config.WORKER_METRICS_HOST}:${ops.port}/metrics` } : {}),
     },
     'worker ready',
