@@ -31,13 +31,20 @@ const CLIENT = section('Client SDK and CLI');
 const SALES_CSV =
   /cat > sales\.csv <<'CSV'\n([\s\S]*?\n)CSV\n/.exec(section('Walkthrough with curl'))?.[1] ?? '';
 
-function pythonHasHttpx(): boolean {
-  try {
-    execFileSync('python3', ['-c', 'import httpx'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
+/**
+ * A Python that can import httpx: the one on PATH, or Debian's (which .ci/run gives
+ * python3-httpx when missing; PyPI is not reachable here).
+ */
+function pythonWithHttpx(): string | null {
+  for (const python of ['python3', '/usr/bin/python3']) {
+    try {
+      execFileSync(python, ['-c', 'import httpx'], { stdio: 'ignore' });
+      return python;
+    } catch {
+      // try the next
+    }
   }
+  return null;
 }
 
 describe("README's Client SDK and CLI section", () => {
@@ -201,7 +208,8 @@ describe("README's Client SDK and CLI section", () => {
     });
   });
 
-  const withHttpx = pythonHasHttpx();
+  const python = pythonWithHttpx();
+  const withHttpx = python !== null;
   (withHttpx ? it : it.skip)(
     withHttpx
       ? 'Python example: runs as written with httpx'
@@ -211,7 +219,7 @@ describe("README's Client SDK and CLI section", () => {
       mkdirSync(work, { recursive: true });
       writeFileSync(join(work, 'sales.csv'), SALES_CSV);
       writeFileSync(join(work, 'quickstart.py'), block(CLIENT, 'python'));
-      const result = await runProcess('python3', ['quickstart.py'], {
+      const result = await runProcess(python ?? 'python3', ['quickstart.py'], {
         env: { ANALYTICS_URL: stack.url, ANALYTICS_API_KEY: stack.apiKey },
         cwd: work,
       });
