@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
-import { ConfigError, loadConfig } from '@repo/config';
+import { loadConfigOrExit } from '@repo/config';
 
 const root = resolve(__dirname, '..');
 const children: ChildProcess[] = [];
@@ -102,13 +102,7 @@ async function main(): Promise<void> {
     env.API_KEYS = `dev:${devKey}`;
   }
 
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    console.error(error instanceof ConfigError ? error.message : error);
-    process.exit(1);
-  }
+  const config = loadConfigOrExit(env);
 
   const tsx = ['--import', 'tsx'];
   run('worker', process.execPath, [...tsx, 'apps/worker/src/main.ts'], env);

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { ConfigError, loadConfig } from '@repo/config';
+import { loadConfigOrExit } from '@repo/config';
 import { checkRedisPolicy } from '@repo/queue';
 import { createApp } from './app';
 import { connectDeps } from './connect-deps';
@@ -7,16 +7,7 @@ import { createHttpServer } from './http-server';
 import { createApiLogger } from './telemetry/request-logger';
 
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit(process.env);
   const logger = createApiLogger(config.LOG_LEVEL);
   if (config.API_KEYS.length === 0) {
     logger.info('API_KEYS is empty: only keys made with `npm run keys` are accepted');

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { ConfigError, loadConfig } from '@repo/config';
+import { loadConfigOrExit } from '@repo/config';
 import { ALL_QUEUE_NAMES, createRedisClient } from '@repo/queue';
 import { Queue } from 'bullmq';
 import pino from 'pino';
@@ -7,14 +7,13 @@ import { createDashboardApp } from './create-dashboard-app';
 import { resolveDashboardAuth } from './dashboard-auth';
 
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
+  const config = loadConfigOrExit(process.env);
   let auth: ReturnType<typeof resolveDashboardAuth>;
   try {
-    config = loadConfig(process.env);
     auth = resolveDashboardAuth(config);
   } catch (error) {
     // One line saying why, and no start: an open dashboard is never the fallback.
-    console.error(error instanceof ConfigError || error instanceof Error ? error.message : error);
+    console.error(error instanceof Error ? error.message : error);
     process.exit(1);
   }
   const logger = pino({ level: config.LOG_LEVEL, base: { app: 'dashboard', pid: process.pid } });

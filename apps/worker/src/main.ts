@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
-import { ConfigError, loadConfig } from '@repo/config';
+import { loadConfigOrExit } from '@repo/config';
 import { createEngine } from '@repo/engine';
 import {
   announceJobEnded,
@@ -24,16 +24,7 @@ import { createWorkerMetrics } from './telemetry/worker-metrics';
 import { createDeliverWebhookProcessor } from './webhooks/deliver-webhook.processor';
 
 async function main(): Promise<void> {
-  let config: ReturnType<typeof loadConfig>;
-  try {
-    config = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(error.message);
-      process.exit(1);
-    }
-    throw error;
-  }
+  const config = loadConfigOrExit(process.env);
   const logger = pino({ level: config.LOG_LEVEL, base: { app: 'worker', pid: process.pid } });
   await mkdir(dataLayout.resultsDir(config.DATA_DIR), { recursive: true });
   // One DuckDB instance stays open for the life of the process; each job gets its own connection.

@@ -1,3 +1,3 @@
 export type { ApiKeyEntry } from './config-schema';
 export { ZEnv } from './config-schema';
-export { type Config, ConfigError, loadConfig } from './load-config';
+export { type Config, ConfigError, loadConfig, loadConfigOrExit } from './load-config';

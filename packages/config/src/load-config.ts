@@ -33,3 +33,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   const { RATE_LIMIT_BURST, ...rest } = parsed.data;
   return { ...rest, RATE_LIMIT_BURST: RATE_LIMIT_BURST ?? rest.RATE_LIMIT_PER_SECOND };
 }
+
+/**
+ * For a process's main: the configuration, or — when it is invalid — the one line saying
+ * why on stderr and exit code 1, never a stack trace.
+ */
+export function loadConfigOrExit(env: Record<string, string | undefined>): Config {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(1);
+  }
+}
