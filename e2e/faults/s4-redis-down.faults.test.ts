@@ -10,9 +10,10 @@ const OUTAGE_MS = 65_000;
 const FAIL_FAST_MS = 2_000;
 
 /**
- * Scenario 4: Redis stops for over a minute (its data kept on disk, AOF) while jobs run
- * and wait. Meanwhile the API answers 503 with Retry-After within 2 s to every request
- * that needs Redis, and /readyz is 503; no process exits. When Redis returns, the API and
+ * Scenario 4: Redis first hangs (SIGSTOP, a few seconds), then stops for over a minute
+ * (its data kept on disk, AOF) while jobs run and wait. Meanwhile the API answers 503
+ * with Retry-After within 2 s to every request that needs Redis, and /readyz is 503; no
+ * process exits. When Redis returns, the API and
  * the workers reconnect by themselves and go on: the jobs accepted before the outage and
  * new ones all succeed. (BullMQ 6.0.10–6.2.0 workers never resumed after an outage longer
  * than the drain delay; this is the proof that 6.7 does.)
@@ -47,19 +48,37 @@ describe('scenario 4: Redis down for more than a minute', () => {
       stack.workers.some((w) => jobsLogged(w, 'query started').size > 1),
     );
 
-    const downAt = Date.now();
-    await redis.stopGracefully();
-    const probes: { what: string; res: CallResult }[] = [];
-    const probe = async () => {
+    const probe = async (into: { what: string; res: CallResult }[]) => {
       const run = async (what: string, call: () => Promise<CallResult>) =>
-        probes.push({ what, res: await call() });
+        into.push({ what, res: await call() });
       await run('submit', () => api.submit(seed.fastQueryId, { n: 5 }, { timeoutMs: 10_000 }));
       await run('status', () => api.call('GET', `/v1/jobs/${during[0]}`, { timeoutMs: 10_000 }));
       await run('list', () => api.call('GET', '/v1/jobs?limit=5', { timeoutMs: 10_000 }));
       await run('readyz', () => api.call('GET', '/readyz', { timeoutMs: 10_000 }));
     };
+
+    // First a Redis that hangs (SIGSTOP): its connections stay open and nothing answers.
+    const frozen: { what: string; res: CallResult }[] = [];
+    redis.freeze();
+    await probe(frozen);
+    await probe(frozen);
+    redis.thaw();
+    const thawed = await waitFor(
+      'the API to accept a submission after the freeze',
+      async () => {
+        const res = await api.submit(seed.fastQueryId, { n: 6 });
+        return res.status === 202 ? (res.json.job_id as string) : null;
+      },
+      30_000,
+      100,
+    );
+
+    // Then a Redis that is gone, for more than a minute.
+    const downAt = Date.now();
+    await redis.stopGracefully();
+    const probes: { what: string; res: CallResult }[] = [];
     while (Date.now() - downAt < OUTAGE_MS) {
-      await probe();
+      await probe(probes);
       await new Promise((r) => setTimeout(r, 5_000));
     }
     const alive = [...stack.apis.map((a) => a.process), ...stack.workers].every(
@@ -83,7 +102,7 @@ describe('scenario 4: Redis down for more than a minute', () => {
       firstAccepted.json.job_id as string,
       ...(await submitMany(api, seed.workQueryId, 10, () => ({ n: 1_000 }))),
     ];
-    const accepted = [...before, ...during, ...after];
+    const accepted = [...before, ...during, thawed, ...after];
     const snapshots = await stack.waitEnded(accepted, 180_000);
     const outcome = tally(accepted, snapshots);
     const firstStartAfter = Math.min(
@@ -92,6 +111,7 @@ describe('scenario 4: Redis down for more than a minute', () => {
     const ready = await api.call('GET', '/readyz');
 
     const worst = Math.max(...probes.map((p) => p.res.ms));
+    const worstFrozen = Math.max(...frozen.map((p) => p.res.ms));
     reportFigures('4 Redis down 65 s (AOF, then restarted)', {
       accepted: accepted.length,
       succeeded: outcome.succeeded,
@@ -103,6 +123,7 @@ describe('scenario 4: Redis down for more than a minute', () => {
         outageMs: upAt - downAt,
         probesDuringOutage: probes.length,
         slowest503Ms: Math.round(worst),
+        slowest503FrozenMs: Math.round(worstFrozen),
         apiRecoveryMs,
         processesAlive: alive,
       },
@@ -110,7 +131,7 @@ describe('scenario 4: Redis down for more than a minute', () => {
     });
 
     expect(alive).toBe(true);
-    for (const { what, res } of probes) {
+    for (const { what, res } of [...frozen, ...probes]) {
       expect({ what, status: res.status }).toEqual({ what, status: 503 });
       expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
       expect(res.ms).toBeLessThan(FAIL_FAST_MS);
