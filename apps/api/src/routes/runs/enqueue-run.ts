@@ -11,9 +11,6 @@ import type { AppDeps } from '../../app-deps';
 import { AppError } from '../../app-error';
 import { fingerprint } from '../../stores/idempotency-store';
 
-/** A reservation whose job is missing this long after it was made points at an expired job. */
-const ENQUEUE_WINDOW_MS = 60_000;
-
 export interface EnqueuedRun {
   jobId: string;
   createdMs: number;
@@ -26,7 +23,8 @@ export interface EnqueuedRun {
  * Index entries come first so that no job can exist that a listing misses; an entry
  * whose job never arrived (a crash in between) is skipped by listings and swept later.
  * With an Idempotency-Key, every request for the same key and body uses one job id, and
- * BullMQ never creates a job twice under one id — racing requests get one job.
+ * BullMQ never creates a job twice under one id — racing requests get one job, and a
+ * client repeating a request that died half-way (whenever it repeats it) gets it made.
  */
 export async function enqueueRun(
   deps: AppDeps,
@@ -38,12 +36,18 @@ export async function enqueueRun(
   let run: EnqueuedRun = { jobId: newId('job'), createdMs: Date.now(), fresh: true };
   if (idempotencyKey !== undefined) {
     run = await deps.idempotency.reserve(payload.tenant, idempotencyKey, fingerprint(requestBody), run);
-    if (!run.fresh && Date.now() - run.createdMs > ENQUEUE_WINDOW_MS) {
+    if (!run.fresh) {
       if ((await redis.exists(jobKey(config.QUEUE_PREFIX, run.jobId))) === 1) return run;
-      throw new AppError(
-        'not_found',
-        `The job ${run.jobId} made for this Idempotency-Key has expired; use a new key to run the query again.`,
-      );
+      // Missing. It can have run and been swept only once RESULT_TTL_SECONDS have passed since
+      // it was made; before that, the request that reserved the key died before adding the job
+      // (an API replica killed, Redis lost between the two writes) or is still adding it, and
+      // this repeat adds it below — BullMQ keeps one job per id.
+      if (Date.now() - run.createdMs >= config.RESULT_TTL_SECONDS * 1000) {
+        throw new AppError(
+          'not_found',
+          `The job ${run.jobId} made for this Idempotency-Key has expired; use a new key to run the query again.`,
+        );
+      }
     }
   }
   if (run.fresh) {
