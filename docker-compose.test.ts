@@ -12,6 +12,23 @@ describe('docker-compose.yml', () => {
     expect(command[command.indexOf('--maxmemory-policy') + 1]).toBe('noeviction');
   });
 
+  it('caps Redis memory, so that a full Redis refuses new work (503) instead of being killed', () => {
+    const command: string[] = compose.services.redis.command;
+    expect(command[command.indexOf('--maxmemory') + 1]).toMatch(/^\$\{REDIS_MAXMEMORY:-1gb\}$/);
+  });
+
+  it('restarts every process, and gives workers longer to stop than their grace period', () => {
+    for (const [name, service] of Object.entries<{ restart?: string }>(compose.services)) {
+      expect({ name, restart: service.restart }).toEqual({ name, restart: 'unless-stopped' });
+    }
+    // WORKER_SHUTDOWN_GRACE_MS defaults to 30 s: running jobs finish or are handed back before the SIGKILL.
+    const seconds = (period: string) => Number(/^(\d+)s$/.exec(period)?.[1]);
+    expect(seconds(compose.services.worker.stop_grace_period)).toBeGreaterThan(30);
+    for (const name of ['api-1', 'api-2']) {
+      expect(seconds(compose.services[name].stop_grace_period)).toBeGreaterThan(10);
+    }
+  });
+
   it('has two API and two worker replicas on one shared data volume', () => {
     const apis = Object.keys(compose.services).filter((name) => name.startsWith('api'));
     expect(apis).toHaveLength(2);
