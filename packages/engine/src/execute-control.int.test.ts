@@ -89,7 +89,8 @@ describe('execute abort', () => {
     const error = await running.catch((e: unknown) => e);
     const latency = Date.now() - abortedAt;
     expect(error).toMatchObject({ name: 'EngineError', code: 'interrupted', message: 'cancelled' });
-    expect(latency).toBeLessThan(150);
+    // Typically 5-20 ms; the bound is the contract's 2 s, as test machines are shared.
+    expect(latency).toBeLessThan(2_000);
     const after = await t.engine.execute({
       sql: 'SELECT count(*) FROM dataset',
       params: {},

@@ -313,14 +313,15 @@ describe('execute', () => {
         ),
       );
       expect(results.map((r) => r.rows)).toEqual([[[7]], [[8]], [[9]], [[10]]]);
-      // The pooled connection came back clean: the only temporary table is this query's own result.
+      // The pooled connection came back clean: at most this query's own result table is there
+      // (whether DuckDB lists a table while creating it varies); a leftover would make it 2.
       const leftovers = await small.engine.execute({
         sql: 'SELECT count(*) FROM duckdb_tables() WHERE temporary',
         params: {},
         datasetPath: a,
         inlineRowLimit: 1,
       });
-      expect(leftovers.rows).toEqual([[1]]);
+      expect(Number(leftovers.rows[0]?.[0])).toBeLessThanOrEqual(1);
     } finally {
       await small.cleanup();
     }
