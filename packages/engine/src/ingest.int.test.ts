@@ -187,14 +187,12 @@ describe('ingest', () => {
     });
   });
 
-  it('converts a million-row CSV in a few seconds', async () => {
+  // Its speed is measured by the benchmarks (pair 6), not asserted here.
+  it('converts a million-row CSV', async () => {
     const chunk: string[] = [];
     for (let i = 0; i < 1_000_000; i += 1) chunk.push(`${i},r${i % 8},${(i % 1000) / 10}`);
-    const started = Date.now();
     const result = await ingest('million.csv', `id,region,amount\n${chunk.join('\n')}\n`, 'csv');
-    const elapsed = Date.now() - started;
     expect(result.rowCount).toBe(1_000_000);
     expect(result.columns.map((c) => c.dtype)).toEqual(['BIGINT', 'VARCHAR', 'DOUBLE']);
-    expect(elapsed).toBeLessThan(15_000);
   });
 });
