@@ -11,7 +11,8 @@ import { killWorkerMidJob, workerKillEnv } from './scenarios/worker-kill';
  * loopback ports. Every key of the product carries the hash-tagged prefix, so it all lives
  * in one slot (one shard): MULTI, Lua scripts and BullMQ's own scripts never cross slots.
  * The core flow (upload, save, sync and async runs, status, list, cancel, SSE, CSV) runs
- * across two API replicas, then scenario 1 (a worker SIGKILLed mid-job among three).
+ * across two API replicas, then scenario 1 (a worker SIGKILLed mid-job among three), with
+ * rate limits and quotas on.
  */
 const JOBS_FOR_COST = 300;
 
@@ -22,7 +23,12 @@ describe('scenario 8: Redis Cluster (three masters)', () => {
 
   beforeAll(async () => {
     cluster = await PrivateCluster.start(3);
-    stack = new FaultStack(cluster.url, workerKillEnv, true);
+    // Rate limits and quotas on (far above what the scenarios need), so their Lua runs on the cluster too.
+    stack = new FaultStack(
+      cluster.url,
+      { ...workerKillEnv, RATE_LIMIT_PER_SECOND: '1000', MAX_ACTIVE_JOBS_PER_TENANT: '1000' },
+      true,
+    );
     await stack.start(2, 3);
     seed = await stack.seed();
   });
