@@ -52,26 +52,56 @@ export const notFoundRoute: RequestHandler = (req, _res, next) => {
   next(new AppError('not_found', `No route ${req.method} ${path}.`));
 };
 
-/** The single place where anything thrown becomes the error envelope; never a stack trace. */
+function toAppError(error: unknown, logger: Logger, requestId: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (isRedisOutOfMemory(error)) return redisOutOfMemory();
+  if (isRedisUnavailable(error)) return redisUnavailable();
+  // Express hands over whatever was thrown; body-parser and http-errors throw objects with these fields.
+  const thrown = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as {
+    type?: string;
+    message: string;
+    status?: unknown;
+    statusCode?: unknown;
+  };
+  const appError =
+    fromBodyParser(thrown) ??
+    fromHttpError(thrown) ??
+    new AppError('internal', 'Something went wrong on our side; the error was logged.');
+  if (appError.code === 'internal') logger.error({ err: error, requestId }, 'unhandled error');
+  return appError;
+}
+
+/** The envelope of last resort, should building the proper answer fail itself. */
+const INTERNAL_BODY = JSON.stringify({
+  error: {
+    code: 'internal',
+    message: 'Something went wrong on our side; the error was logged.',
+    details: [],
+  },
+});
+
+/**
+ * The single place where anything thrown becomes the error envelope; never a stack trace —
+ * not even when mapping the error fails (Express would then send its HTML page).
+ */
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, _req, res, _next) => {
-    let appError: AppError;
-    if (error instanceof AppError) appError = error;
-    else if (isRedisOutOfMemory(error)) appError = redisOutOfMemory();
-    else if (isRedisUnavailable(error)) appError = redisUnavailable();
-    else {
-      const thrown = typeof error === 'object' && error !== null ? error : { message: String(error) };
-      appError =
-        fromBodyParser(thrown) ??
-        fromHttpError(thrown) ??
-        new AppError('internal', 'Something went wrong on our side; the error was logged.');
-      if (appError.code === 'internal')
-        logger.error({ err: error, requestId: res.locals.requestId }, 'unhandled error');
+    try {
+      const appError = toAppError(error, logger, res.locals.requestId);
+      if (res.headersSent) {
+        res.end();
+        return;
+      }
+      res.status(appError.status).set(appError.headers).json(appError.toJSON());
+    } catch (failure) {
+      logger.error({ err: failure, cause: error }, 'error handler failed');
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      res.statusCode = 500;
+      res.setHeader('Content-Type', 'application/json; charset=utf-8');
+      res.end(INTERNAL_BODY);
     }
-    if (res.headersSent) {
-      res.end();
-      return;
-    }
-    res.status(appError.status).set(appError.headers).json(appError.toJSON());
   };
 }
