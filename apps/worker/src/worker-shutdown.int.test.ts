@@ -1,16 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { newId } from '@repo/contracts';
-import { createEngine } from '@repo/engine';
-import {
-  createQueryQueue,
-  createRedisClient,
-  dataLayout,
-  RUN_QUERY_JOB_NAME,
-  runQueryJobOptions,
-  type TRunQueryPayload,
-} from '@repo/queue';
+import { createQueryQueue, createRedisClient } from '@repo/queue';
 import { makeTestEnv, startWorker, type WorkerProcess, waitFor } from '@repo/test-utils';
+import { enqueueRun, storeDataset } from './testing/worker-fixtures';
 
 const SLOW_SQL = 'SELECT count(*) AS n FROM dataset a, dataset b WHERE (a.x * 7 + b.x) % 13 = 0';
 
@@ -18,21 +8,14 @@ describe('worker process: graceful shutdown', () => {
   const testEnv = makeTestEnv({ WORKER_CONCURRENCY: '1' });
   const redis = createRedisClient(testEnv.config, 'request', () => undefined);
   const queue = createQueryQueue(redis, testEnv.prefix);
-  const datasetId = newId('dataset');
   const started: WorkerProcess[] = [];
+  let datasetId: string;
 
   beforeAll(async () => {
-    // The dataset is made here with the engine, as the API would, without the API.
-    const csv = join(testEnv.dataDir, 'numbers.csv');
-    await writeFile(csv, ['x', ...Array.from({ length: 30_000 }, (_, i) => String(i))].join('\n'));
-    await mkdir(dataLayout.datasetsDir(testEnv.dataDir), { recursive: true });
-    const engine = await createEngine({ dataDir: testEnv.dataDir });
-    await engine.ingest({
-      sourcePath: csv,
-      format: 'csv',
-      targetPath: dataLayout.datasetFile(testEnv.dataDir, datasetId),
-    });
-    await engine.close();
+    datasetId = await storeDataset(
+      testEnv.dataDir,
+      ['x', ...Array.from({ length: 30_000 }, (_, i) => String(i))].join('\n'),
+    );
   });
 
   afterAll(async () => {
@@ -42,25 +25,7 @@ describe('worker process: graceful shutdown', () => {
     redis.disconnect();
   });
 
-  async function enqueue(sql: string): Promise<string> {
-    const payload: TRunQueryPayload = {
-      tenant: 'acme',
-      query_id: newId('query'),
-      dataset_id: datasetId,
-      sql,
-      params: {},
-      execution_mode: 'async',
-      priority: 'interactive',
-      timeout_ms: 120_000,
-    };
-    const jobId = newId('job');
-    await queue.add(
-      RUN_QUERY_JOB_NAME,
-      payload,
-      runQueryJobOptions(testEnv.config, jobId, 'interactive', Date.now()),
-    );
-    return jobId;
-  }
+  const enqueue = (sql: string) => enqueueRun(queue, testEnv.config, datasetId, sql);
 
   async function launch(env: Record<string, string>): Promise<WorkerProcess> {
     const worker = await startWorker({ ...testEnv.env, ...env });

@@ -1,16 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import { newId } from '@repo/contracts';
-import { createEngine } from '@repo/engine';
-import {
-  createQueryQueue,
-  createRedisClient,
-  dataLayout,
-  RUN_QUERY_JOB_NAME,
-  runQueryJobOptions,
-  type TRunQueryPayload,
-} from '@repo/queue';
+import { createQueryQueue, createRedisClient } from '@repo/queue';
 import { makeTestEnv, parsePrometheusText, startWorker, waitFor } from '@repo/test-utils';
+import { enqueueRun, storeDataset } from '../testing/worker-fixtures';
 
 describe('worker ops server: metrics, health, readiness', () => {
   const testEnv = makeTestEnv({ WORKER_METRICS_PORT: '0' });
@@ -23,41 +13,13 @@ describe('worker ops server: metrics, health, readiness', () => {
   });
 
   it('counts jobs by outcome and error_code, and answers /healthz and /readyz', async () => {
-    const datasetId = newId('dataset');
-    const csv = join(testEnv.dataDir, 'n.csv');
-    await writeFile(csv, 'region\nNorth\nSouth\n');
-    await mkdir(dataLayout.datasetsDir(testEnv.dataDir), { recursive: true });
-    const engine = await createEngine({ dataDir: testEnv.dataDir, progressConnections: 0 });
-    await engine.ingest({
-      sourcePath: csv,
-      format: 'csv',
-      targetPath: dataLayout.datasetFile(testEnv.dataDir, datasetId),
-    });
-    await engine.close();
+    const datasetId = await storeDataset(testEnv.dataDir, 'region\nNorth\nSouth\n');
 
     const worker = await startWorker(testEnv.env);
     try {
       const url = /"metrics":"(http:\/\/127\.0\.0\.1:\d+)\/metrics"/.exec(worker.output())?.[1];
       expect(url).toBeDefined();
-      const add = async (sql: string) => {
-        const payload: TRunQueryPayload = {
-          tenant: 'acme',
-          query_id: newId('query'),
-          dataset_id: datasetId,
-          sql,
-          params: {},
-          execution_mode: 'async',
-          priority: 'interactive',
-          timeout_ms: 60_000,
-        };
-        const jobId = newId('job');
-        await queue.add(
-          RUN_QUERY_JOB_NAME,
-          payload,
-          runQueryJobOptions(testEnv.config, jobId, 'interactive', Date.now()),
-        );
-        return jobId;
-      };
+      const add = (sql: string) => enqueueRun(queue, testEnv.config, datasetId, sql);
       const ok = await add('SELECT count(*) AS n FROM dataset');
       const bad = await add('SELECT CAST(region AS INTEGER) AS n FROM dataset');
       for (const id of [ok, bad]) {

@@ -1,0 +1,53 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Config } from '@repo/config';
+import { newId } from '@repo/contracts';
+import { createEngine } from '@repo/engine';
+import {
+  dataLayout,
+  type QueryQueue,
+  RUN_QUERY_JOB_NAME,
+  runQueryJobOptions,
+  type TRunQueryPayload,
+} from '@repo/queue';
+
+/** A dataset stored as the API would store it (the engine's ingest), without the API. */
+export async function storeDataset(dataDir: string, csv: string): Promise<string> {
+  const datasetId = newId('dataset');
+  const source = join(dataDir, `${datasetId}.csv`);
+  await writeFile(source, csv);
+  await mkdir(dataLayout.datasetsDir(dataDir), { recursive: true });
+  const engine = await createEngine({ dataDir, progressConnections: 0 });
+  try {
+    await engine.ingest({
+      sourcePath: source,
+      format: 'csv',
+      targetPath: dataLayout.datasetFile(dataDir, datasetId),
+    });
+  } finally {
+    await engine.close();
+  }
+  return datasetId;
+}
+
+/** A run of `sql` queued as the API would queue it; resolves with its job id. */
+export async function enqueueRun(
+  queue: QueryQueue,
+  config: Pick<Config, 'JOB_ATTEMPTS'>,
+  datasetId: string,
+  sql: string,
+): Promise<string> {
+  const payload: TRunQueryPayload = {
+    tenant: 'acme',
+    query_id: newId('query'),
+    dataset_id: datasetId,
+    sql,
+    params: {},
+    execution_mode: 'async',
+    priority: 'interactive',
+    timeout_ms: 120_000,
+  };
+  const jobId = newId('job');
+  await queue.add(RUN_QUERY_JOB_NAME, payload, runQueryJobOptions(config, jobId, 'interactive', Date.now()));
+  return jobId;
+}
