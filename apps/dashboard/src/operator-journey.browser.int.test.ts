@@ -112,7 +112,9 @@ describe('operator journey in a real browser', () => {
     const response = await context.request.get(`${dashboardUrl}/api/queues`);
     expect(response.status()).toBe(401);
     expect(response.headers()['www-authenticate']).toMatch(/^Basic realm=/);
-    await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-refused.png') });
+    // Chromium's error page after a refused navigation cannot always be captured: the
+    // screenshot is an artifact here, not an assertion.
+    await page.screenshot({ path: join(SCREENSHOTS, 'dashboard-refused.png') }).catch(() => undefined);
     await context.close();
   });
 
