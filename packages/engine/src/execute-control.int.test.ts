@@ -1,6 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
 import type { ExecuteOptions } from './engine-types';
+import { executeQuery } from './execute-query';
 import { createTempEngine, type TempEngine } from './temp-engine.fixture';
 
 let t: TempEngine;
@@ -124,5 +126,43 @@ describe('execute abort', () => {
     setTimeout(() => first.abort('timeout'), 200);
     await expect(aborted).rejects.toMatchObject({ code: 'interrupted', message: 'timeout' });
     await expect(untouched).resolves.toMatchObject({ rows: [[428_572]] });
+  });
+
+  it('interrupts a query aborted after its last check but before DuckDB has started it', async () => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      const controller = new AbortController();
+      // Real DuckDB; only the moment of the abort is chosen: as the prepared statement's run is
+      // called, when an interrupt alone reaches a connection with nothing running.
+      const prepare = connection.prepare.bind(connection);
+      const timed = Object.assign(Object.create(connection) as DuckDBConnection, {
+        async prepare(sql: string) {
+          const prepared = await prepare(sql);
+          const run = prepared.run.bind(prepared);
+          return Object.assign(prepared, {
+            run() {
+              controller.abort('cancelled');
+              return run();
+            },
+          });
+        },
+      });
+      const running = executeQuery(
+        timed,
+        { sql: HEAVY_SQL, params: {}, datasetPath: big, inlineRowLimit: 5, signal: controller.signal },
+        [t.dir],
+      );
+      await expect(running).rejects.toMatchObject({ code: 'interrupted', message: 'cancelled' });
+      // Stopped, not merely reported as stopped after running to its end: the result table the
+      // statement creates was never made. The next statement runs: no interrupt is left behind.
+      const tables = await connection.runAndReadAll(
+        "SELECT count(*) FROM duckdb_tables() WHERE table_name LIKE 'result_%'",
+      );
+      expect(tables.getRows()).toEqual([[0n]]);
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
   });
 });

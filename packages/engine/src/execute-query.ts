@@ -9,6 +9,9 @@ import { startProgressMonitor } from './progress-monitor';
 import { toJsonRows } from './read-result';
 import { quoteIdentifier, quoteLiteral } from './sql-quote';
 
+/** How often an aborted query is interrupted again, in case the first interrupt came too early. */
+const REINTERRUPT_MS = 20;
+
 function interrupted(signal: AbortSignal): EngineError {
   const reason = typeof signal.reason === 'string' ? signal.reason : 'The query was interrupted.';
   return new EngineError('interrupted', reason);
@@ -51,7 +54,13 @@ export async function executeQuery(
   const throwIfAborted = () => {
     if (signal?.aborted) throw interrupted(signal);
   };
-  const onAbort = () => connection.interrupt();
+  // DuckDB forgets an interrupt that arrives before a statement has started (each statement
+  // clears the flag), so once aborted we interrupt again until the statement in flight ends.
+  let reinterrupt: NodeJS.Timeout | undefined;
+  const onAbort = () => {
+    connection.interrupt();
+    reinterrupt = setInterval(() => connection.interrupt(), REINTERRUPT_MS);
+  };
   signal?.addEventListener('abort', onAbort, { once: true });
   const stopProgress = startProgressMonitor(
     connection,
@@ -97,6 +106,7 @@ export async function executeQuery(
       ...(options.spillPath ? [options.spillPath] : []),
     ]);
   } finally {
+    clearInterval(reinterrupt);
     stopProgress();
     signal?.removeEventListener('abort', onAbort);
   }
