@@ -1,4 +1,4 @@
-import { cancelSignal, type RedisClient } from '@repo/queue';
+import { cancelSignal, type RedisClient, whenReady } from '@repo/queue';
 import type { Worker } from 'bullmq';
 import type { Logger } from 'pino';
 import { INTERRUPT_REASONS } from './processors/job-failure-error';
@@ -11,7 +11,7 @@ import { INTERRUPT_REASONS } from './processors/job-failure-error';
 export async function listenForCancels(
   subscriber: RedisClient,
   prefix: string,
-  worker: Worker,
+  worker: Pick<Worker, 'cancelJob'>,
   logger: Logger,
 ): Promise<void> {
   const channel = cancelSignal.channel(prefix);
@@ -20,5 +20,9 @@ export async function listenForCancels(
     if (worker.cancelJob(jobId, INTERRUPT_REASONS.cancelled))
       logger.info({ jobId }, 'cancelling a running job');
   });
+  // ioredis writes SUBSCRIBE at once while its handshake (CLIENT SETINFO, the INFO ready
+  // check) is still under way; those then fail in subscriber mode and the subscription is
+  // silently lost. So subscribe only once the connection is ready, however long that takes.
+  await whenReady(subscriber, Number.POSITIVE_INFINITY);
   await subscriber.subscribe(channel);
 }

@@ -76,11 +76,17 @@ export function isRedisUnavailable(error: unknown): boolean {
   );
 }
 
-/** Resolves once the client is connected (a fail-fast client refuses commands before that). */
+/**
+ * Resolves once the client is connected and its handshake is done (a fail-fast client
+ * refuses commands before that; a subscriber must not subscribe before it, see
+ * listenForCancels). `timeoutMs` of Infinity waits as long as Redis takes.
+ */
 export async function whenReady(client: RedisClient, timeoutMs = 10_000): Promise<void> {
   if (client.status === 'ready') return;
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Redis not ready within ${timeoutMs} ms`)), timeoutMs);
+    const timer = Number.isFinite(timeoutMs)
+      ? setTimeout(() => reject(new Error(`Redis not ready within ${timeoutMs} ms`)), timeoutMs)
+      : undefined;
     client.once('ready', () => {
       clearTimeout(timer);
       resolve();
