@@ -71,7 +71,8 @@ describe('two API processes and two workers on one Redis', () => {
       maxmemory_policy: 'noeviction',
     });
 
-    const csv = ['x', ...Array.from({ length: 30_000 }, (_, i) => String(i))].join('\n');
+    // 60,000 rows: the cross join runs far longer than the cancel needs, so the cancel never races its end.
+    const csv = ['x', ...Array.from({ length: 60_000 }, (_, i) => String(i))].join('\n');
     const dataset = await call(0, 'POST', '/v1/datasets?name=numbers', csv);
     expect(dataset.status).toBe(201);
     const slow = await call(1, 'POST', '/v1/save', {
