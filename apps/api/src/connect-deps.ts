@@ -33,6 +33,7 @@ export async function connectDeps(config: Config, logger: Logger): Promise<Conne
     // Ingest runs here: the same limits as the workers' DuckDB, so an upload cannot take the host's memory.
     threads: config.DUCKDB_THREADS || undefined,
     memoryLimit: config.DUCKDB_MEMORY_LIMIT || undefined,
+    maxTempSize: config.DUCKDB_MAX_TEMP_SIZE || undefined,
     progressConnections: 0,
   });
   await queueEvents.waitUntilReady();

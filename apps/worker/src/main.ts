@@ -32,6 +32,7 @@ async function main(): Promise<void> {
     dataDir: config.DATA_DIR,
     threads: config.DUCKDB_THREADS || undefined,
     memoryLimit: config.DUCKDB_MEMORY_LIMIT || undefined,
+    maxTempSize: config.DUCKDB_MAX_TEMP_SIZE || undefined,
     // One progress-reporting connection per job slot.
     progressConnections: config.WORKER_CONCURRENCY,
   });

@@ -22,6 +22,15 @@ const wholeNumber = (min: number, max: number) =>
 
 const int = (fallback: number, min: number, max: number) => wholeNumber(min, max).default(fallback);
 
+/** A size in DuckDB's syntax (e.g. 2GB); '' leaves DuckDB's own default. */
+const duckdbSize = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .refine(
+      (v) => v === '' || /^\d+(\.\d+)?\s?(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(v),
+      'expected a size like 2GB',
+    );
 const onOff = z.enum(['on', 'off'], { error: 'expected on or off' });
 
 export interface ApiKeyEntry {
@@ -113,13 +122,12 @@ export const ZEnvFields = z.object({
   /** ...and the whole request, body included (server.requestTimeout); uploads need it long. */
   HTTP_REQUEST_TIMEOUT_MS: int(300_000, 1_000, 86_400_000),
   DUCKDB_THREADS: int(0, 0, 1024),
-  DUCKDB_MEMORY_LIMIT: z
-    .string()
-    .default('')
-    .refine(
-      (v) => v === '' || /^\d+(\.\d+)?\s?(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(v),
-      'expected a size like 2GB',
-    ),
+  DUCKDB_MEMORY_LIMIT: duckdbSize(''),
+  /**
+   * What DuckDB may write to its spill folder (inside DATA_DIR) per process. DuckDB's own
+   * default is 90% of the free disk, which one query could fill for every tenant.
+   */
+  DUCKDB_MAX_TEMP_SIZE: duckdbSize('10GB'),
   DASHBOARD_PORT: int(3001, 0, 65535),
   DASHBOARD_HOST: z.string().min(1).default('127.0.0.1'),
   /** Unset: the worker serves no HTTP. Set (0 picks a free port): /metrics, /healthz, /readyz. */
@@ -132,6 +140,12 @@ export const ZEnvFields = z.object({
   RATE_LIMIT_PER_SECOND: int(0, 0, 1_000_000),
   /** Unset means "same as RATE_LIMIT_PER_SECOND" (resolved in loadConfig). */
   RATE_LIMIT_BURST: wholeNumber(0, 1_000_000).optional(),
+  /**
+   * Failed API key checks one client address may make per 60 s before it gets 429. 30: far
+   * more than a person mistyping or a client retrying a stale key, few enough that
+   * guessing a hand-chosen API_KEYS key gets nowhere. 0 turns it off.
+   */
+  AUTH_FAILURES_PER_IP: int(30, 0, 1_000_000),
   MAX_ACTIVE_JOBS_PER_TENANT: int(0, 0, 1_000_000),
   MAX_DATASET_BYTES_PER_TENANT: int(0, 0, Number.MAX_SAFE_INTEGER),
   WEBHOOK_ALLOWED_HOSTS: list,

@@ -39,6 +39,9 @@ function sandboxSettings(dirs: readonly string[], options: EngineOptions): strin
   if (options.memoryLimit !== undefined) {
     settings.push(`SET GLOBAL memory_limit = ${quoteLiteral(options.memoryLimit)}`);
   }
+  if (options.maxTempSize !== undefined) {
+    settings.push(`SET GLOBAL max_temp_directory_size = ${quoteLiteral(options.maxTempSize)}`);
+  }
   return settings;
 }
 

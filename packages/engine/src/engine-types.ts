@@ -16,6 +16,8 @@ export interface EngineOptions {
   threads?: number;
   /** DuckDB syntax, e.g. "2GB". */
   memoryLimit?: string;
+  /** The most DuckDB may spill to its temp folder, DuckDB syntax; unset: DuckDB's default. */
+  maxTempSize?: string;
   /**
    * Connections prepared at start-up with progress reporting on (see create-engine.ts for why
    * they cannot be opened later). More concurrent executes than this still run, without progress.
