@@ -26,6 +26,9 @@ export interface RunQueryDeps {
   onJobEnded: (jobId: string, payload: TRunQueryPayload) => Promise<void>;
 }
 
+/** Distinct SQL texts a worker remembers as vetted. */
+const VETTED_SQL_REMEMBERED = 1_000;
+
 /** Progress writes: only rises, at least once a second, in order (one chain per job). */
 function progressReporter(job: Job, logger: Logger) {
   let reported = -1;
@@ -53,6 +56,20 @@ function progressReporter(job: Job, logger: Logger) {
  * declare a third parameter: it fires on cancel and on shutdown past the grace period.
  */
 function runQueryWith(deps: RunQueryDeps) {
+  const vetted = new Set<string>();
+  /**
+   * The SQL was vetted when it was saved; DuckDB's sandbox here stops at DATA_DIR, which holds
+   * every tenant's datasets. So this process vets it again, once per text: the payload may
+   * predate a DuckDB upgrade (new functions) or a stricter check, or not come from the API.
+   */
+  async function vetOnce(sql: string): Promise<void> {
+    if (vetted.has(sql)) return;
+    await deps.engine.vetSql(sql);
+    // Insertion order makes the set a FIFO: the oldest text is forgotten first.
+    if (vetted.size >= VETTED_SQL_REMEMBERED) vetted.delete(vetted.values().next().value ?? '');
+    vetted.add(sql);
+  }
+
   return async function runQuery(
     job: Job<TRunQueryPayload, TRunQueryResult>,
     token: string | undefined,
@@ -87,6 +104,7 @@ function runQueryWith(deps: RunQueryDeps) {
     const started = Date.now();
     logger.info({ attempt: job.attemptsStarted }, 'query started');
     try {
+      await vetOnce(payload.sql);
       const result = await deps.engine.execute({
         sql: payload.sql,
         params: payload.params,
