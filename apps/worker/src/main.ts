@@ -91,6 +91,8 @@ async function main(): Promise<void> {
   logger.info(
     {
       concurrency: config.WORKER_CONCURRENCY,
+      // What DuckDB itself reports: operators see the limits and the sandbox actually in force.
+      duckdb: await engine.describeSettings(),
       queue: QUERY_QUEUE_NAME,
       name: workerName,
       ...(ops ? { metrics: `http://${config.WORKER_METRICS_HOST}:${ops.port}/metrics` } : {}),

@@ -1,7 +1,7 @@
 import type { DuckDBConnection } from '@duckdb/node-api';
+import { createDatasetView } from './dataset-view';
 import { cleanDuckDBMessage, parseDuckDBError, unknownColumnOf } from './duckdb-error';
 import { EngineError } from './engine-error';
-import { createDatasetView } from './execute-query';
 
 /** How many of the dataset's columns an "unknown column" message lists. */
 const LISTED_COLUMNS = 50;

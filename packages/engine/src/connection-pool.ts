@@ -1,4 +1,5 @@
 import type { DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { forgetDatasetView } from './dataset-view';
 import { quoteIdentifier } from './sql-quote';
 
 /** Every temporary table and view a connection holds (our `dataset` view, result tables). */
@@ -8,6 +9,7 @@ const TEMP_OBJECTS = `
   SELECT 'VIEW', view_name FROM duckdb_views() WHERE temporary AND NOT internal`;
 
 async function dropTempObjects(connection: DuckDBConnection): Promise<void> {
+  forgetDatasetView(connection);
   const reader = await connection.runAndReadAll(TEMP_OBJECTS);
   for (const [kind, name] of reader.getRowsJson()) {
     await connection.run(
@@ -19,8 +21,9 @@ async function dropTempObjects(connection: DuckDBConnection): Promise<void> {
 /**
  * Connections that report progress. `enable_progress_bar` is a per-connection setting that
  * cannot be set globally nor changed once the configuration is locked, so these are opened
- * and configured before the lock, and reused: a query runs on one at a time, and its temporary
- * objects are dropped before the next takes it. When all are busy, a fresh connection runs the
+ * and configured before the lock, and reused: a query runs on one at a time. A query that
+ * ended well leaves only the `dataset` view, which the next may reuse; after one that failed,
+ * every temporary object is dropped before the next takes the connection. When all are busy, a fresh connection runs the
  * query without progress (DuckDB then reports -1, and the caller hears 0 until the end).
  */
 export class ProgressConnectionPool {
@@ -41,11 +44,14 @@ export class ProgressConnectionPool {
       : { connection: await this.instance.connect(), pooled: false };
   }
 
-  /** Returns a connection, clean, to the pool; one that cannot be cleaned, or a fresh one, is closed. */
-  async release(connection: DuckDBConnection, pooled: boolean): Promise<void> {
+  /**
+   * Returns a connection to the pool, cleaned first unless its query ended well (`clean`);
+   * one that cannot be cleaned, or a fresh one, is closed.
+   */
+  async release(connection: DuckDBConnection, pooled: boolean, clean: boolean): Promise<void> {
     if (pooled && !this.closed) {
       try {
-        await dropTempObjects(connection);
+        if (!clean) await dropTempObjects(connection);
         this.idle.push(connection);
         return;
       } catch {

@@ -34,6 +34,16 @@ describe('createEngine', () => {
       expect(result.rows).toEqual([
         [1, '488.2 MiB', path.join(dataDir, '.duckdb-tmp'), true, false, '953.6 MiB'],
       ]);
+      expect(await engine.describeSettings()).toEqual({
+        threads: '1',
+        memory_limit: '488.2 MiB',
+        max_temp_directory_size: '953.6 MiB',
+        temp_directory: path.join(dataDir, '.duckdb-tmp'),
+        enable_external_access: 'false',
+        lock_configuration: 'true',
+        autoload_known_extensions: 'false',
+        autoinstall_known_extensions: 'false',
+      });
     } finally {
       await engine.close();
     }

@@ -1,6 +1,6 @@
 import { mkdir, realpath } from 'node:fs/promises';
 import path from 'node:path';
-import { type DuckDBConnection, DuckDBInstance } from '@duckdb/node-api';
+import { type DuckDBConnection, DuckDBInstance, listValue } from '@duckdb/node-api';
 import { checkQuery } from './check-query';
 import { ProgressConnectionPool } from './connection-pool';
 import { describeParquet } from './describe-parquet';
@@ -14,6 +14,18 @@ import { quoteLiteral } from './sql-quote';
 import { vetSqlText } from './vet-sql';
 
 const DEFAULT_PROGRESS_CONNECTIONS = 8;
+
+/** The settings describeSettings reports: the sandbox and the limits. */
+const REPORTED_SETTINGS = [
+  'threads',
+  'memory_limit',
+  'max_temp_directory_size',
+  'temp_directory',
+  'enable_external_access',
+  'lock_configuration',
+  'autoload_known_extensions',
+  'autoinstall_known_extensions',
+];
 
 /**
  * The sandbox, set once for the whole instance. Order matters: DuckDB refuses to move its
@@ -98,6 +110,14 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     describeDataset: (datasetPath) =>
       withConnection(async (connection) => (await describeParquet(connection, datasetPath)).columns),
     vetSql: (sql) => withConnection((connection) => vetSqlText(connection, sql)),
+    describeSettings: () =>
+      withConnection(async (connection) => {
+        const reader = await connection.runAndReadAll(
+          'SELECT name, value FROM duckdb_settings() WHERE list_contains($names::VARCHAR[], name) ORDER BY name',
+          { names: listValue(REPORTED_SETTINGS) },
+        );
+        return Object.fromEntries(reader.getRowsJson().map(([name, value]) => [String(name), String(value)]));
+      }),
     checkQueryAgainstDataset: (sql, datasetPath) =>
       withConnection((connection) => checkQuery(connection, sql, datasetPath, dirs)),
     async execute(executeOptions) {
@@ -105,10 +125,13 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
       const { connection, pooled: fromPool } = await pool.acquire().catch((error: unknown) => {
         throw toEngineError(error, dirs);
       });
+      let clean = false;
       try {
-        return await executeQuery(connection, executeOptions, dirs);
+        const result = await executeQuery(connection, executeOptions, dirs);
+        clean = true;
+        return result;
       } finally {
-        await pool.release(connection, fromPool);
+        await pool.release(connection, fromPool, clean);
       }
     },
     readResultPage: (resultPath, offset, limit) =>

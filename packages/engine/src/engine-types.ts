@@ -67,6 +67,8 @@ export interface Engine {
   ingest(options: IngestOptions): Promise<IngestResult>;
   describeDataset(datasetPath: string): Promise<ColumnInfo[]>;
   vetSql(sql: string): Promise<{ parameters: string[] }>;
+  /** The sandbox and limits DuckDB actually runs with, as DuckDB reports them (for operators). */
+  describeSettings(): Promise<Record<string, string>>;
   checkQueryAgainstDataset(sql: string, datasetPath: string): Promise<{ columns: string[] }>;
   execute(options: ExecuteOptions): Promise<QueryResult>;
   /** Rows `offset`.. of a spilled result file, at most `limit`. */

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
-import type { DuckDBConnection } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBMaterializedResult } from '@duckdb/node-api';
+import type { JsonValue } from '@repo/contracts';
 import { bindParameters } from './bind-parameters';
+import { createDatasetView } from './dataset-view';
 import { toEngineError } from './duckdb-error';
 import { EngineError } from './engine-error';
 import type { ExecuteOptions, QueryResult } from './engine-types';
@@ -17,29 +19,78 @@ function interrupted(signal: AbortSignal): EngineError {
   return new EngineError('interrupted', reason);
 }
 
-/** Creates the temporary view `dataset` over the Parquet file, the only table a query sees. */
-export async function createDatasetView(connection: DuckDBConnection, datasetPath: string): Promise<void> {
-  await connection.run(
-    `CREATE OR REPLACE TEMP VIEW dataset AS SELECT * FROM read_parquet(${quoteLiteral(datasetPath)})`,
-  );
+/**
+ * Column names made unique as DuckDB's CREATE TABLE AS makes them (case-insensitively, with
+ * `_1`, `_2`, … per name), so the inline rows and a spilled file name their columns alike.
+ */
+export function uniqueColumnNames(names: readonly string[]): string[] {
+  const used = new Set<string>();
+  const suffixes = new Map<string, number>();
+  return names.map((name) => {
+    let candidate = name;
+    while (used.has(candidate.toLowerCase())) {
+      const suffix = (suffixes.get(name.toLowerCase()) ?? 0) + 1;
+      suffixes.set(name.toLowerCase(), suffix);
+      candidate = `${name}_${suffix}`;
+    }
+    used.add(candidate.toLowerCase());
+    return candidate;
+  });
 }
 
-async function spill(connection: DuckDBConnection, table: string, spillPath: string): Promise<void> {
+/** The first `limit` rows of a materialized result, as JSON. */
+function firstRows(result: DuckDBMaterializedResult, limit: number): JsonValue[][] {
+  const types = result.columnTypes();
+  const rows: JsonValue[][] = [];
+  for (let i = 0; i < result.chunkCount && rows.length < limit; i += 1) {
+    const chunkRows = result.getChunk(i).getRows();
+    rows.push(...toJsonRows(chunkRows.slice(0, limit - rows.length), types));
+  }
+  return rows;
+}
+
+/**
+ * Writes a materialized result to `spillPath` as Parquet, in its order: its chunks are
+ * appended (no copy through JS values) to a temporary table that DuckDB then writes out,
+ * through a temporary file renamed into place so no reader ever sees half a file.
+ */
+async function spill(
+  connection: DuckDBConnection,
+  result: DuckDBMaterializedResult,
+  columns: readonly string[],
+  spillPath: string,
+  throwIfAborted: () => void,
+): Promise<void> {
+  const name = `spill_${randomBytes(8).toString('hex')}`;
+  const types = result.columnTypes();
+  const definitions = columns.map((column, i) => `${quoteIdentifier(column)} ${String(types[i])}`);
   const tmpPath = `${spillPath}.tmp-${randomBytes(6).toString('hex')}`;
+  await connection.run(`CREATE TEMP TABLE ${quoteIdentifier(name)} (${definitions.join(', ')})`);
   try {
-    await connection.run(`COPY ${table} TO ${quoteLiteral(tmpPath)} (FORMAT parquet)`);
+    const appender = await connection.createAppender(name, 'main', 'temp');
+    try {
+      for (let i = 0; i < result.chunkCount; i += 1) appender.appendDataChunk(result.getChunk(i));
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+    throwIfAborted();
+    await connection.run(`COPY ${quoteIdentifier(name)} TO ${quoteLiteral(tmpPath)} (FORMAT parquet)`);
     await rename(tmpPath, spillPath);
   } catch (error) {
     await rm(tmpPath, { force: true });
     throw error;
+  } finally {
+    await connection.run(`DROP TABLE IF EXISTS temp.main.${quoteIdentifier(name)}`);
   }
 }
 
 /**
- * Runs `sql` once, as `CREATE TEMP TABLE <unique> AS <sql>`, then counts the table, converts
- * only its first `inlineRowLimit` rows to JSON and, when there are more and `spillPath` is set,
- * has DuckDB write the whole table there as Parquet. Insertion order is preserved, so the
- * first rows are those the query's ORDER BY puts first. The caller drops the table and view.
+ * Runs `sql` once, materialized inside DuckDB: the row count is known at once, only the
+ * first `inlineRowLimit` rows are converted to JSON and, when there are more and `spillPath`
+ * is set, the whole result is written there as Parquet. A small result costs one statement
+ * (two when the connection last read another dataset). The connection is left as it was
+ * found, but for the `dataset` view, which the next query on it may reuse.
  */
 export async function executeQuery(
   connection: DuckDBConnection,
@@ -67,36 +118,33 @@ export async function executeQuery(
     options.onProgress,
     options.progressIntervalMs ?? 500,
   );
-  const table = quoteIdentifier(`result_${randomBytes(8).toString('hex')}`);
   try {
     await createDatasetView(connection, options.datasetPath);
     // The newline ends a trailing `--` comment; prepare refuses more than one statement.
-    const prepared = await connection.prepare(`CREATE TEMP TABLE ${table} AS ${options.sql}\n`);
+    const prepared = await connection.prepare(`${options.sql}\n`);
+    let result: DuckDBMaterializedResult;
     try {
       await bindParameters(connection, prepared, options.params);
       throwIfAborted();
-      await prepared.run();
+      result = await prepared.run();
     } finally {
       prepared.destroySync();
     }
     throwIfAborted();
-    const counted = await connection.runAndReadAll(`SELECT count(*) FROM ${table}`);
-    const rowCount = Number(counted.getRows()[0]?.[0] ?? 0);
+    const rowCount = result.rowCount;
     if (options.maxRows !== undefined && rowCount > options.maxRows) {
       throw new EngineError(
         'query_error',
         `The result has ${rowCount} rows, more than this server keeps (${options.maxRows}); aggregate further or add a LIMIT`,
       );
     }
-    const page = await connection.runAndReadAll(`SELECT * FROM ${table} LIMIT ${inlineRowLimit}`);
-    throwIfAborted();
-    const rows = toJsonRows(page.getRows(), page.columnTypes());
-    const result: QueryResult = { columns: page.columnNames(), rows, rowCount };
+    const columns = uniqueColumnNames(result.columnNames());
+    const answer: QueryResult = { columns, rows: firstRows(result, inlineRowLimit), rowCount };
     if (rowCount > inlineRowLimit && options.spillPath) {
-      await spill(connection, table, options.spillPath);
-      result.spilledTo = options.spillPath;
+      await spill(connection, result, columns, options.spillPath, throwIfAborted);
+      answer.spilledTo = options.spillPath;
     }
-    return result;
+    return answer;
   } catch (error) {
     if (signal?.aborted) throw interrupted(signal);
     // The paths we were given may lie outside the data folder (a misconfiguration): never shown.

@@ -313,18 +313,52 @@ describe('execute', () => {
         ),
       );
       expect(results.map((r) => r.rows)).toEqual([[[7]], [[8]], [[9]], [[10]]]);
-      // The pooled connection came back clean: at most this query's own result table is there
-      // (whether DuckDB lists a table while creating it varies); a leftover would make it 2.
-      const leftovers = await small.engine.execute({
-        sql: 'SELECT count(*) FROM duckdb_tables() WHERE temporary',
-        params: {},
-        datasetPath: a,
-        inlineRowLimit: 1,
+
+      // One pooled connection, reused by each query in turn: it switches datasets, spills,
+      // fails, and comes back with nothing of any earlier query left on it.
+      const bCsv = path.join(small.dir, 'b.csv');
+      await writeFile(bCsv, 'v\n10\n20\n');
+      const b = path.join(small.dir, 'b.parquet');
+      await small.engine.ingest({ sourcePath: bCsv, format: 'csv', targetPath: b });
+      const one = (datasetPath: string, query: string, extra: Partial<ExecuteOptions> = {}) =>
+        small.engine.execute({ sql: query, params: {}, datasetPath, inlineRowLimit: 1, ...extra });
+      expect((await one(b, 'SELECT sum(v) FROM dataset')).rows).toEqual([[30]]);
+      expect((await one(a, 'SELECT sum(v) FROM dataset')).rows).toEqual([[6]]);
+      const spillPath = path.join(small.dir, 'spilled.parquet');
+      expect(await one(b, 'SELECT v FROM dataset ORDER BY v', { spillPath })).toMatchObject({
+        rows: [[10]],
+        rowCount: 2,
+        spilledTo: spillPath,
       });
-      expect(Number(leftovers.rows[0]?.[0])).toBeLessThanOrEqual(1);
+      await expect(one(a, "SELECT CAST('x' AS INTEGER) FROM dataset")).rejects.toMatchObject({
+        code: 'query_error',
+      });
+      expect((await one(a, 'SELECT sum(v) FROM dataset')).rows).toEqual([[6]]);
+      const leftovers = await one(
+        b,
+        'SELECT (SELECT count(*) FROM duckdb_tables() WHERE temporary), (SELECT sum(v) FROM dataset)',
+      );
+      expect(leftovers.rows).toEqual([[0, 30]]);
     } finally {
       await small.cleanup();
     }
+  });
+
+  it('names duplicate columns alike inline and in the spilled file', async () => {
+    const spillPath = path.join(t.dir, 'duplicates.parquet');
+    const result = await run(
+      'SELECT id AS a, label AS a, id * 2 AS A, 1 AS a_1 FROM dataset ORDER BY id',
+      {},
+      { datasetPath: numbers, inlineRowLimit: 2, spillPath },
+    );
+    // As DuckDB's CREATE TABLE AS names them: case-insensitive, a suffix per name.
+    expect(result.columns).toEqual(['a', 'a_1', 'A_2', 'a_1_1']);
+    expect(result.rows).toEqual([
+      [0, 'n0', 0, 1],
+      [1, 'n1', 2, 1],
+    ]);
+    const page = await t.engine.readResultPage(spillPath, 4999, 1);
+    expect(page).toEqual({ columns: result.columns, rows: [[4999, 'n4999', 9998, 1]] });
   });
 });
 

@@ -4,7 +4,7 @@ import type { DuckDBConnection } from '@duckdb/node-api';
  * Polls DuckDB's progress for the query running on `connection` and reports it as an integer
  * that never decreases, between 0 and 99 (100 belongs to the caller, on success). DuckDB's
  * figure is -1 when unknown and not linear (a GROUP BY can sit at 50% and jump), so the
- * highest value seen is repeated on every tick: the caller hears at least once per interval.
+ * highest value seen is repeated on every tick: the caller hears once per interval.
  * Returns a function that stops the polling.
  */
 export function startProgressMonitor(
@@ -23,7 +23,8 @@ export function startProgressMonitor(
       // A failing listener must not fail the query.
     }
   };
-  report();
+  // The first report comes after one interval, not at once: a query that ends sooner (most
+  // do) costs its caller no progress write at all.
   const timer = setInterval(report, Math.min(Math.max(intervalMs, 10), 1000));
   return () => clearInterval(timer);
 }
