@@ -6,6 +6,7 @@ export const ERROR_STATUS = {
   validation_failed: 400,
   unauthorized: 401,
   not_found: 404,
+  request_timeout: 408,
   conflict: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,

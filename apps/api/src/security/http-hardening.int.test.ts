@@ -3,9 +3,10 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Socket } from 'node:net';
 import { loadConfig } from '@repo/config';
+import { ZErrorEnvelope } from '@repo/contracts';
 import { createHttpServer } from '../http-server';
 import { createTestApi, type TestApi } from '../testing/test-api';
-import { expectError } from './security-fixtures';
+import { expectError, leaks } from './security-fixtures';
 
 let api: TestApi;
 beforeAll(async () => {
@@ -128,17 +129,51 @@ describe('slow clients', () => {
     return { answer, afterMs: Date.now() - started };
   }
 
+  /** A raw 408 answer: the error envelope, as the OpenAPI document declares it. */
+  function expectTimeoutEnvelope(answer: string): Record<string, string> {
+    const [head = '', body = ''] = answer.split('\r\n\r\n');
+    const [status, ...lines] = head.split('\r\n');
+    expect(status).toBe('HTTP/1.1 408 Request Timeout');
+    const headers = Object.fromEntries(
+      lines.map((line) => [
+        line.slice(0, line.indexOf(':')).toLowerCase(),
+        line.slice(line.indexOf(':') + 1).trim(),
+      ]),
+    );
+    expect(headers).toMatchObject({ 'cache-control': 'no-store', connection: 'close' });
+    expect(headers['content-type']).toMatch(/^application\/json/);
+    const envelope = JSON.parse(body);
+    expect(ZErrorEnvelope.safeParse(envelope).success).toBe(true);
+    expect(envelope.error.code).toBe('request_timeout');
+    expect(leaks(body, api.dataDir)).toEqual([]);
+    return headers;
+  }
+
   it('drops a client whose headers never end (HTTP_HEADERS_TIMEOUT_MS)', async () => {
     const { answer, afterMs } = await trickle('GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: ', 200);
-    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(expectTimeoutEnvelope(answer)['x-request-id']).toEqual(expect.any(String));
     expect(afterMs).toBeLessThan(3_500);
   });
 
   it('drops a client whose body never ends (HTTP_REQUEST_TIMEOUT_MS)', async () => {
-    const head = `POST /v1/save HTTP/1.1\r\nHost: x\r\nX-API-Key: acme-test-key-0123456789\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"name":"`;
+    const head = `POST /v1/save HTTP/1.1\r\nHost: x\r\nX-API-Key: acme-test-key-0123456789\r\nX-Request-Id: slow-body-1\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"name":"`;
     const { answer, afterMs } = await trickle(head, 200);
-    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    // Express had begun this request, so the answer keeps its request id.
+    expect(expectTimeoutEnvelope(answer)['x-request-id']).toBe('slow-body-1');
     expect(afterMs).toBeGreaterThanOrEqual(1_900);
     expect(afterMs).toBeLessThan(4_500);
+  });
+
+  it("keeps Node's own answer to a request it cannot parse", async () => {
+    const socket = new Socket();
+    let answer = '';
+    socket.on('data', (chunk: Buffer) => {
+      answer += chunk.toString();
+    });
+    socket.connect(port, '127.0.0.1');
+    await once(socket, 'connect');
+    socket.write('NOT HTTP AT ALL\r\n\r\n');
+    await once(socket, 'close');
+    expect(answer).toBe('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
   });
 });
