@@ -1,7 +1,8 @@
 import type { RedisClient } from '@repo/queue';
 import type { RequestHandler } from 'express';
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRes } from 'rate-limiter-flexible';
 import { overLimit, policyField, type RateLimitPolicy, remainingField } from './rate-limit-headers';
+import { redisLimiter } from './redis-limiter';
 
 /** The burst pool (RATE_LIMIT_BURST above the rate) refills over this many seconds. */
 export const BURST_WINDOW_SECONDS = 10;
@@ -16,14 +17,11 @@ export interface RateLimitOptions {
 }
 
 function limiter(options: RateLimitOptions, name: string, points: number, duration: number) {
-  return new RateLimiterRedis({
-    storeClient: options.redis,
+  return redisLimiter({
+    redis: options.redis,
     keyPrefix: `${options.prefix}:ratelimit:${name}`,
     points,
     duration,
-    // Redis away: each replica limits alone, in memory, rather than refusing or waving through.
-    rejectIfRedisNotReady: true,
-    insuranceLimiter: new RateLimiterMemory({ points, duration }),
   });
 }
 
