@@ -1,5 +1,6 @@
 import express, { type Express } from 'express';
 import type { AppDeps } from './app-deps';
+import { authFailureLimit } from './middleware/auth-failure-limit';
 import { authenticate } from './middleware/authenticate';
 import { errorHandler, notFoundRoute } from './middleware/error-handler';
 import { jsonBody } from './middleware/json-body';
@@ -33,7 +34,17 @@ export function createApp(deps: AppDeps): Express {
   app.use(opsRouter(deps));
 
   const v1 = express.Router();
-  v1.use(authenticate({ staticKeys: deps.config.API_KEYS, store: deps.apiKeys }));
+  v1.use(
+    authenticate({
+      staticKeys: deps.config.API_KEYS,
+      store: deps.apiKeys,
+      failures: authFailureLimit({
+        redis: deps.redis,
+        prefix: deps.config.QUEUE_PREFIX,
+        failures: deps.config.AUTH_FAILURES_PER_IP,
+      }),
+    }),
+  );
   const limitRequests = rateLimit({
     redis: deps.redis,
     prefix: deps.config.QUEUE_PREFIX,

@@ -17,6 +17,7 @@ describe('loadConfig', () => {
     expect(config.API_KEYS).toEqual([]);
     expect(config.DASHBOARD_AUTH).toBe('on');
     expect(config.RATE_LIMIT_BURST).toBe(0);
+    expect(config.AUTH_FAILURES_PER_IP).toBe(30);
     expect(config.LOG_LEVEL).toBe('info');
     expect(config.HTTP_HEADERS_TIMEOUT_MS).toBe(10_000);
     expect(config.HTTP_REQUEST_TIMEOUT_MS).toBe(300_000);
@@ -49,6 +50,7 @@ describe('loadConfig', () => {
     ],
     [{ LOG_LEVEL: 'loud' }, 'Invalid configuration: LOG_LEVEL: expected one of'],
     [{ WORKER_CONCURRENCY: '0' }, 'WORKER_CONCURRENCY: expected a whole number from 1 to 256'],
+    [{ AUTH_FAILURES_PER_IP: '-1' }, 'AUTH_FAILURES_PER_IP: expected a whole number from 0 to 1000000'],
     [
       { WORKER_LOCK_DURATION_MS: '500' },
       'WORKER_LOCK_DURATION_MS: expected a whole number from 1000 to 3600000',

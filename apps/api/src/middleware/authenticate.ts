@@ -3,6 +3,8 @@ import type { ApiKeyEntry } from '@repo/config';
 import type { RequestHandler } from 'express';
 import { AppError } from '../app-error';
 import { type ApiKeyStore, keyDigest, MANAGED_KEY, type StoredKey } from '../stores/api-key-store';
+import type { AuthFailureLimit } from './auth-failure-limit';
+import { clientAddressKey } from './client-address';
 
 /**
  * How long a replica trusts what it read about a managed key. Revocation is seen within
@@ -54,6 +56,8 @@ export interface AuthenticateOptions {
   staticKeys: ApiKeyEntry[];
   /** Managed keys (`npm run keys`), looked up by id. */
   store: ApiKeyStore;
+  /** Failed checks per client address (AUTH_FAILURES_PER_IP); null when that limit is off. */
+  failures: AuthFailureLimit | null;
 }
 
 const unauthorized = (message: string) => new AppError('unauthorized', message);
@@ -64,6 +68,13 @@ const unauthorized = (message: string) => new AppError('unauthorized', message);
  * so timing says nothing about how much of a key matched or which. Sets `res.locals.tenant`
  * and `res.locals.apiKeyId` (the rate limiter's key: a managed key's id, or `env-` and a
  * digest prefix for an API_KEYS entry).
+ *
+ * Every failed check counts against the client's address; over AUTH_FAILURES_PER_IP the
+ * address gets 429 instead of 401 until the window ends. A valid managed key still passes
+ * then: its 256-bit secret cannot be guessed, and refusing it would let one bad client
+ * lock out everyone behind the same NAT or proxy. A valid API_KEYS key does not: those are
+ * chosen by hand and may be guessable, and letting a right guess through would tell a
+ * guesser when it got there.
  */
 export function authenticate(options: AuthenticateOptions): RequestHandler {
   const known = options.staticKeys.map((entry) => {
@@ -72,14 +83,23 @@ export function authenticate(options: AuthenticateOptions): RequestHandler {
   });
   const cache = new VerifiedKeyCache(options.store);
 
+  const { failures } = options;
+
   return (req, res, next) => {
+    const refuse = (message: string) => {
+      if (!failures) {
+        next(unauthorized(message));
+        return;
+      }
+      failures.countFailure(clientAddressKey(req.ip), unauthorized(message)).then(next, next);
+    };
     const values = req.headersDistinct['x-api-key'];
     if (!values || values.length === 0 || values[0] === '') {
-      next(unauthorized('Missing X-API-Key header.'));
+      refuse('Missing X-API-Key header.');
       return;
     }
     if (values.length > 1) {
-      next(unauthorized('Send exactly one X-API-Key header.'));
+      refuse('Send exactly one X-API-Key header.');
       return;
     }
     const presented = values[0] as string;
@@ -89,6 +109,11 @@ export function authenticate(options: AuthenticateOptions): RequestHandler {
       if (timingSafeEqual(candidate, entry.digest) && match === undefined) match = entry;
     }
     if (match) {
+      const blocked = failures?.blocked(clientAddressKey(req.ip));
+      if (blocked) {
+        next(blocked);
+        return;
+      }
       res.locals.tenant = match.tenant;
       res.locals.apiKeyId = match.id;
       next();
@@ -96,16 +121,16 @@ export function authenticate(options: AuthenticateOptions): RequestHandler {
     }
     const managed = MANAGED_KEY.exec(presented);
     if (!managed?.[1]) {
-      next(unauthorized('The X-API-Key is not valid.'));
+      refuse('The X-API-Key is not valid.');
       return;
     }
     const id = managed[1];
     cache.get(id).then((stored) => {
       const matches = stored?.digest.length === candidate.length && timingSafeEqual(candidate, stored.digest);
       if (!stored || !matches) {
-        next(unauthorized('The X-API-Key is not valid.'));
+        refuse('The X-API-Key is not valid.');
       } else if (stored.revoked) {
-        next(unauthorized('This X-API-Key has been revoked; ask for a new one.'));
+        refuse('This X-API-Key has been revoked; ask for a new one.');
       } else {
         res.locals.tenant = stored.tenant;
         res.locals.apiKeyId = id;

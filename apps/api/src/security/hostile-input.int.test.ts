@@ -29,7 +29,10 @@ const EXPECTED_MAY = {
 async function snapshot(): Promise<Record<string, unknown>> {
   const { redis } = api.deps;
   const state: Record<string, unknown> = {};
-  const keys = (await redis.keys(`${api.prefix}*`)).filter((key) => !/stalled-check|:meta$/.test(key)).sort();
+  // Failed key checks are counted (AUTH_FAILURES_PER_IP): a counter, not stored data.
+  const keys = (await redis.keys(`${api.prefix}*`))
+    .filter((key) => !/stalled-check|:meta$|:authfail:/.test(key))
+    .sort();
   for (const key of keys) {
     const type = await redis.type(key);
     if (type === 'string') state[key] = await redis.get(key);
@@ -141,6 +144,25 @@ const CASES: Array<[string, Send, number, string]> = [
       supertest(api.app)
         .get('/v1/datasets')
         .set('X-API-Key', [TEST_KEYS.globex, TEST_KEYS.acme] as unknown as string),
+    401,
+    'unauthorized',
+  ],
+  [
+    'a managed key whose id does not exist',
+    () =>
+      supertest(api.app)
+        .get('/v1/datasets')
+        .set('X-API-Key', `ak_0000000000000000_${'C'.repeat(43)}`),
+    401,
+    'unauthorized',
+  ],
+  [
+    'a wrong key from a forged X-Forwarded-For',
+    () =>
+      supertest(api.app)
+        .get('/v1/datasets')
+        .set('X-API-Key', 'acme-test-key-0123456780')
+        .set('X-Forwarded-For', '198.51.100.7'),
     401,
     'unauthorized',
   ],
@@ -438,6 +460,14 @@ describe('hostile input', () => {
       expectError(res, status, code, api.dataDir);
     },
   );
+
+  it('counted every failed key check against the one client address, whatever X-Forwarded-For said', async () => {
+    const counters = await api.deps.redis.keys(`${api.prefix}:authfail:*`);
+    expect(counters).toHaveLength(1);
+    const failed = CASES.filter(([, , status]) => status === 401).length;
+    expect(Number(await api.deps.redis.get(counters[0] ?? ''))).toBe(failed);
+    expect(failed).toBeLessThan(api.config.AUTH_FAILURES_PER_IP);
+  });
 
   it('leaves every stored record and file as it was, and no prototype polluted', async () => {
     expect(await snapshot()).toEqual(before);
