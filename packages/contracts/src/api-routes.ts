@@ -14,6 +14,7 @@ import {
 import { ZListQuery } from './pagination';
 import { ZSavedQuery, ZSavedQueryCreated, ZSaveQueryBody } from './queries';
 import { ZRunQueryBody } from './runs';
+import { RETRY_AFTER_HEADER, withSharedResponses } from './shared-responses';
 
 type Method = 'get' | 'post' | 'delete';
 
@@ -27,29 +28,45 @@ export interface ApiRoute {
   auth: boolean;
   query?: z.ZodObject;
   body?: { contentTypes: string[]; schema: z.ZodType };
-  responses: Record<number, { description: string; schema?: z.ZodType; contentType?: string }>;
+  /** Tenant quotas the route can answer 429 for (beyond the limits every /v1 route has). */
+  quotas?: readonly TenantQuota[];
+  responses: Record<number, ApiResponse>;
+}
+
+export type TenantQuota = 'active-jobs' | 'dataset-bytes';
+
+/** An OpenAPI Header Object, as the document carries it. */
+export interface ApiResponseHeader {
+  description: string;
+  required: boolean;
+  schema: { type: 'string' | 'integer'; minimum?: number };
+}
+
+export interface ApiResponse {
+  description: string;
+  schema?: z.ZodType;
+  contentType?: string;
+  headers?: Record<string, ApiResponseHeader>;
 }
 
 const ZListPage = <T extends z.ZodType>(item: T) =>
   z.object({ data: z.array(item), next_cursor: z.string().nullable() });
 const error = (description: string) => ({ description, schema: ZErrorEnvelope });
 const common = {
-  401: error('Missing or unknown X-API-Key'),
-  503: error('Redis unreachable (with Retry-After)'),
+  401: error('Missing, unknown, revoked or doubled X-API-Key'),
+  503: { ...error('Redis unreachable'), headers: { 'Retry-After': RETRY_AFTER_HEADER } },
 };
 const byId = { ...common, 404: error('Unknown id, or another tenant’s') };
 
-/**
- * Every public route, in one table: the OpenAPI document is generated from it and a test
- * checks it against the routes the Express app really has.
- */
-export const API_ROUTES: ApiRoute[] = [
+/** The routes as written; API_ROUTES adds what middleware answers on them. */
+const ROUTE_TABLE: ApiRoute[] = [
   {
     method: 'post',
     path: '/v1/datasets',
     summary: 'Upload a dataset (CSV, NDJSON, JSON array or Parquet), stored as Parquet',
     tag: 'Datasets',
     auth: true,
+    quotas: ['dataset-bytes'],
     query: ZUploadDatasetQuery,
     body: {
       contentTypes: [
@@ -111,7 +128,6 @@ export const API_ROUTES: ApiRoute[] = [
       body: { contentTypes: ['application/json'], schema: ZSaveQueryBody },
       responses: {
         201: { description: 'Saved', schema: ZSavedQueryCreated },
-        400: error('Malformed body'),
         422: error('Not one read-only SELECT, or an unknown column'),
         ...common,
       },
@@ -148,6 +164,7 @@ export const API_ROUTES: ApiRoute[] = [
     summary: 'Run a saved query, sync (default) or as an async job; header Idempotency-Key optional',
     tag: 'Runs',
     auth: true,
+    quotas: ['active-jobs'],
     body: { contentTypes: ['application/json'], schema: ZRunQueryBody },
     responses: {
       200: { description: 'Sync run succeeded', schema: ZRunResponse },
@@ -235,6 +252,7 @@ export const API_ROUTES: ApiRoute[] = [
     summary: 'Run many saved queries as one batch (all accepted or none); header Idempotency-Key optional',
     tag: 'Batches',
     auth: true,
+    quotas: ['active-jobs'],
     body: { contentTypes: ['application/json'], schema: ZCreateBatchBody },
     responses: {
       202: { description: 'Queued; Location: /v1/batches/{batch_id}', schema: ZBatchAccepted },
@@ -316,3 +334,10 @@ export const API_ROUTES: ApiRoute[] = [
     responses: { 200: { description: 'HTML', contentType: 'text/html' } },
   },
 ];
+
+/**
+ * Every public route, in one table: the OpenAPI document is generated from it and a test
+ * checks it against the routes the Express app really has. The answers middleware gives
+ * (timeouts, limits, body parsing) are added to each route in one place.
+ */
+export const API_ROUTES: ApiRoute[] = ROUTE_TABLE.map(withSharedResponses);

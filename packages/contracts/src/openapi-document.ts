@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { API_ROUTES } from './api-routes';
+import { API_ROUTES, type ApiResponseHeader } from './api-routes';
 import { ZJsonValue } from './json';
 
 type JsonSchema = Record<string, unknown>;
@@ -63,9 +63,35 @@ function parameters(path: string, query: z.ZodObject | undefined, collector: Sch
   return [...inPath, ...inQuery];
 }
 
+/**
+ * Response headers as references into `components.headers`: the limit headers appear on
+ * nearly every answer, so each distinct one is written out once.
+ */
+function headerRefs(
+  declared: Record<string, ApiResponseHeader>,
+  components: Map<string, { name: string; header: ApiResponseHeader }>,
+) {
+  return Object.fromEntries(
+    Object.entries(declared).map(([field, header]) => {
+      const content = JSON.stringify(header);
+      let entry = components.get(content);
+      if (!entry) {
+        const base = `${field.replace(/-/g, '')}${header.required ? '' : 'Optional'}`;
+        const names = new Set([...components.values()].map((e) => e.name));
+        let name = base;
+        for (let n = 2; names.has(name); n += 1) name = `${base}${n}`;
+        entry = { name, header };
+        components.set(content, entry);
+      }
+      return [field, { $ref: `#/components/headers/${entry.name}` }];
+    }),
+  );
+}
+
 /** The OpenAPI 3.1 document, generated from the route table and its zod schemas. */
 export function buildOpenApiDocument(serverUrl = '/') {
   const collector = new SchemaCollector();
+  const headers = new Map<string, { name: string; header: ApiResponseHeader }>();
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of API_ROUTES) {
     const operation = {
@@ -91,6 +117,7 @@ export function buildOpenApiDocument(serverUrl = '/') {
           status,
           {
             description: response.description,
+            ...(response.headers ? { headers: headerRefs(response.headers, headers) } : {}),
             ...(response.schema || response.contentType
               ? {
                   content: {
@@ -120,6 +147,7 @@ export function buildOpenApiDocument(serverUrl = '/') {
     paths,
     components: {
       securitySchemes: { ApiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' } },
+      headers: Object.fromEntries([...headers.values()].map((e) => [e.name, e.header])),
       schemas: collector.components,
     },
   };
