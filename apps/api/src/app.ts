@@ -31,7 +31,6 @@ export function createApp(deps: AppDeps): Express {
   app.use(securityHeaders());
   app.use(requestLogger(deps.logger));
   app.use(deps.metrics.middleware);
-  app.use(opsRouter(deps));
 
   const v1 = express.Router();
   v1.use(
@@ -52,16 +51,19 @@ export function createApp(deps: AppDeps): Express {
     burst: deps.config.RATE_LIMIT_BURST,
   });
   if (limitRequests) v1.use(limitRequests);
-  v1.use('/datasets', labelRoutesUnder('/v1/datasets'), datasetsRouter(deps));
+  // The hot paths first (status polls, then runs): Express tries each layer in turn.
   const json = jsonBody(JSON_LIMIT);
   const saveJson = jsonBody(SAVE_JSON_LIMIT);
+  v1.use('/jobs', labelRoutesUnder('/v1/jobs'), jobsRouter(deps));
+  v1.use('/query', labelRoutesUnder('/v1/query'), json, runsRouter(deps));
+  v1.use('/datasets', labelRoutesUnder('/v1/datasets'), datasetsRouter(deps));
   v1.post('/save', saveJson, ...saveQueryHandler(deps));
   v1.use('/queries', labelRoutesUnder('/v1/queries'), saveJson, queriesRouter(deps));
-  v1.use('/query', labelRoutesUnder('/v1/query'), json, runsRouter(deps));
-  v1.use('/jobs', labelRoutesUnder('/v1/jobs'), jobsRouter(deps));
   v1.use('/webhooks', labelRoutesUnder('/v1/webhooks'), webhooksRouter(deps));
   v1.use('/batches', labelRoutesUnder('/v1/batches'), json, batchesRouter(deps));
   app.use('/v1', v1);
+  // After /v1, so that API requests do not walk the ops and docs layers on their way.
+  app.use(opsRouter(deps));
 
   app.use(notFoundRoute);
   app.use(errorHandler(deps.logger));
