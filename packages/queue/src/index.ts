@@ -11,7 +11,7 @@ export { CANCELLED_MESSAGE, type CancelOutcome, cancelSignal, cancelUnclaimedJob
 export { dataLayout } from './data-layout';
 export { execMulti, type RedisMulti } from './exec-multi';
 export { formatFailure, parseFailure } from './job-failure';
-export { addJobToIndexes, type IndexedJob, jobIndexKeys, removeJobFromIndexes } from './job-index';
+export { addJobToIndexes, type IndexedJob, indexJob, jobIndexKeys, removeJobFromIndexes } from './job-index';
 export { JOB_STATUS_FIELDS, mapJobState, type RawJobFields, readJobStatus, toJobStatus } from './job-status';
 export { type ListJobsOptions, listJobs } from './list-jobs';
 export { createQueryQueue, createQueryQueueEvents, type QueryQueue } from './query-queue';

@@ -1,4 +1,5 @@
 import type { RedisMulti } from './exec-multi';
+import type { RedisClient } from './redis-connection';
 import { timeOrderedIndex } from './time-ordered-index';
 
 export interface IndexedJob {
@@ -30,6 +31,32 @@ export function parseCreationMember(member: string, createdMs: number): IndexedJ
   return jobId && tenant && queryId ? { jobId, tenant, queryId, createdMs } : null;
 }
 
+/** Adds one job to its three indexes, atomically. */
+const INDEX_JOB = `
+redis.call('ZADD', KEYS[1], 0, ARGV[1])
+redis.call('ZADD', KEYS[2], 0, ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[2], ARGV[3])
+return 1
+`;
+
+/**
+ * One job's index entries as one atomic command: every run writes them, and MULTI, three
+ * ZADDs and EXEC cost the API five commands to encode and parse where this costs one.
+ */
+export async function indexJob(redis: RedisClient, prefix: string, job: IndexedJob): Promise<void> {
+  await redis.eval(
+    INDEX_JOB,
+    3,
+    jobIndexKeys.tenant(prefix, job.tenant),
+    jobIndexKeys.query(prefix, job.tenant, job.queryId),
+    jobIndexKeys.byCreation(prefix),
+    timeOrderedIndex.member(job.createdMs, job.jobId),
+    String(job.createdMs),
+    creationMember(job),
+  );
+}
+
+/** The same entries as indexJob, for many jobs inside one MULTI (batches). */
 export function addJobToIndexes(multi: RedisMulti, prefix: string, job: IndexedJob): RedisMulti {
   const member = timeOrderedIndex.member(job.createdMs, job.jobId);
   return multi

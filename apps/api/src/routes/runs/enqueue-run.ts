@@ -1,12 +1,5 @@
 import { newId } from '@repo/contracts';
-import {
-  addJobToIndexes,
-  execMulti,
-  jobKey,
-  RUN_QUERY_JOB_NAME,
-  runQueryJobOptions,
-  type TRunQueryPayload,
-} from '@repo/queue';
+import { indexJob, jobKey, RUN_QUERY_JOB_NAME, runQueryJobOptions, type TRunQueryPayload } from '@repo/queue';
 import type { AppDeps } from '../../app-deps';
 import { AppError } from '../../app-error';
 import { fingerprint } from '../../stores/idempotency-store';
@@ -58,14 +51,12 @@ export async function enqueueRun(
       throw error;
     });
   }
-  await execMulti(
-    addJobToIndexes(redis.multi(), config.QUEUE_PREFIX, {
-      tenant: payload.tenant,
-      queryId: payload.query_id,
-      jobId: run.jobId,
-      createdMs: run.createdMs,
-    }),
-  );
+  await indexJob(redis, config.QUEUE_PREFIX, {
+    tenant: payload.tenant,
+    queryId: payload.query_id,
+    jobId: run.jobId,
+    createdMs: run.createdMs,
+  });
   await queue.add(
     RUN_QUERY_JOB_NAME,
     payload,
