@@ -26,6 +26,13 @@ export interface RunQueryDeps {
   onJobEnded: (jobId: string, payload: TRunQueryPayload) => Promise<void>;
 }
 
+async function exists(path: string): Promise<boolean> {
+  return access(path).then(
+    () => true,
+    () => false,
+  );
+}
+
 /** Distinct SQL texts a worker remembers as vetted. */
 const VETTED_SQL_REMEMBERED = 1_000;
 
@@ -87,16 +94,6 @@ function runQueryWith(deps: RunQueryDeps) {
       throw new UnrecoverableError(formatFailure('cancelled', CANCELLED_MESSAGE));
     }
     const datasetPath = dataLayout.datasetFile(deps.config.DATA_DIR, payload.dataset_id);
-    try {
-      await access(datasetPath);
-    } catch {
-      throw new UnrecoverableError(
-        formatFailure(
-          'query_error',
-          `The dataset ${payload.dataset_id} no longer exists; upload it again and rerun.`,
-        ),
-      );
-    }
 
     const timeout = AbortSignal.timeout(payload.timeout_ms);
     const interrupt = signal ? AbortSignal.any([signal, timeout]) : timeout;
@@ -132,6 +129,16 @@ function runQueryWith(deps: RunQueryDeps) {
         await job.moveToWait(token);
         logger.info('query handed back on shutdown');
         throw new WaitingError();
+      }
+      // Whether the dataset is still there is asked only once the query has failed: the
+      // question costs every successful run a file-system call for a rare answer.
+      if (!interrupt.aborted && !(await exists(datasetPath))) {
+        throw new UnrecoverableError(
+          formatFailure(
+            'query_error',
+            `The dataset ${payload.dataset_id} no longer exists; upload it again and rerun.`,
+          ),
+        );
       }
       const failure = toJobFailure(error, { timeoutMs: payload.timeout_ms, reason });
       logger.warn(
