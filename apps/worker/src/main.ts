@@ -11,10 +11,12 @@ import {
   createWebhookQueue,
   dataLayout,
   QUERY_QUEUE_NAME,
+  type TRunQueryPayload,
   WEBHOOK_QUEUE_NAME,
 } from '@repo/queue';
 import { Worker } from 'bullmq';
 import pino from 'pino';
+import { announceBullmqFailures } from './announce-bullmq-failures';
 import { listenForCancels } from './cancel-listener';
 import { INTERRUPT_REASONS } from './processors/job-failure-error';
 import { createRunQueryProcessor } from './processors/run-query.processor';
@@ -46,6 +48,10 @@ async function main(): Promise<void> {
   const policy = await checkRedisPolicy(connection).catch(() => null);
   if (policy?.warning) logger.warn({ maxmemoryPolicy: policy.maxmemoryPolicy }, policy.warning);
 
+  // A job's end (webhooks, batches) is announced by the processor, or for the jobs BullMQ
+  // fails by itself, by announceBullmqFailures.
+  const announce = (jobId: string, payload: TRunQueryPayload) =>
+    announceJobEnded(connection, webhooks, config, jobId, payload);
   const workerName = `${hostname()}:${process.pid}`;
   const worker = new Worker(
     QUERY_QUEUE_NAME,
@@ -55,7 +61,7 @@ async function main(): Promise<void> {
       logger,
       isCancelRequested: (jobId) => cancelSignal.isRequested(connection, config.QUEUE_PREFIX, jobId),
       metrics,
-      onJobEnded: (jobId, payload) => announceJobEnded(connection, webhooks, config, jobId, payload),
+      onJobEnded: announce,
     }),
     {
       connection,
@@ -69,6 +75,7 @@ async function main(): Promise<void> {
     },
   );
   worker.on('error', (error) => logger.error({ err: error.message }, 'worker error'));
+  announceBullmqFailures(worker, announce, logger);
   // Webhook deliveries are jobs of their own, retried with backoff, beside the queries.
   const webhookWorker = new Worker(
     WEBHOOK_QUEUE_NAME,

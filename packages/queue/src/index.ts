@@ -10,7 +10,7 @@ export {
 export { CANCELLED_MESSAGE, type CancelOutcome, cancelSignal, cancelUnclaimedJob } from './cancel-job';
 export { dataLayout } from './data-layout';
 export { execMulti, type RedisMulti } from './exec-multi';
-export { formatFailure, parseFailure } from './job-failure';
+export { formatFailure, isServiceFailure, parseFailure } from './job-failure';
 export { addJobToIndexes, type IndexedJob, indexJob, jobIndexKeys, removeJobFromIndexes } from './job-index';
 export { JOB_STATUS_FIELDS, mapJobState, type RawJobFields, readJobStatus, toJobStatus } from './job-status';
 export { type ListJobsOptions, listJobs } from './list-jobs';

@@ -10,6 +10,11 @@ export function formatFailure(code: JobErrorCode, message: string): string {
 
 const FAILURE = new RegExp(`^(${JOB_ERROR_CODES.join('|')}): ([\\s\\S]+)$`);
 
+/** Whether a failedReason was written by this service's processor (rather than by BullMQ). */
+export function isServiceFailure(failedReason: string | null | undefined): boolean {
+  return failedReason ? FAILURE.test(failedReason) : false;
+}
+
 export function parseFailure(failedReason: string | null | undefined): {
   code: JobErrorCode;
   message: string;

@@ -36,6 +36,7 @@ export async function enqueueRun(
   config: Pick<Config, 'JOB_ATTEMPTS'>,
   datasetId: string,
   sql: string,
+  extra: Partial<TRunQueryPayload> = {},
 ): Promise<string> {
   const payload: TRunQueryPayload = {
     tenant: 'acme',
@@ -46,6 +47,7 @@ export async function enqueueRun(
     execution_mode: 'async',
     priority: 'interactive',
     timeout_ms: 120_000,
+    ...extra,
   };
   const jobId = newId('job');
   await queue.add(RUN_QUERY_JOB_NAME, payload, runQueryJobOptions(config, jobId, 'interactive', Date.now()));

@@ -1,0 +1,67 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createQueryQueue, createRedisClient, parseFailure } from '@repo/queue';
+import { makeTestEnv, startWorker, waitFor } from '@repo/test-utils';
+import { enqueueRun, storeDataset } from './testing/worker-fixtures';
+
+const SLOW_SQL = 'SELECT count(*) AS n FROM dataset a, dataset b WHERE (a.x * 7 + b.x) % 13 = 0';
+
+/**
+ * A job whose workers die more often than BullMQ's stall limit (one) is failed by BullMQ
+ * itself, never reaching the processor that announces ends: its webhook must come anyway.
+ */
+describe('worker: a job BullMQ fails after its workers died', () => {
+  const testEnv = makeTestEnv({
+    WORKER_CONCURRENCY: '1',
+    WORKER_LOCK_DURATION_MS: '1000',
+    WORKER_STALLED_INTERVAL_MS: '1000',
+    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+  });
+  const redis = createRedisClient(testEnv.config, 'request', () => undefined);
+  const queue = createQueryQueue(redis, testEnv.prefix);
+  const received: string[] = [];
+  const receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => {
+      body += chunk.toString();
+    });
+    req.on('end', () => {
+      received.push(body);
+      res.end();
+    });
+  });
+  beforeAll(() => new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve)));
+  afterAll(async () => {
+    receiver.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+    redis.disconnect();
+  });
+
+  it('announces its end: the webhook is delivered, and the job reads failed as internal', async () => {
+    const datasetId = await storeDataset(
+      testEnv.dataDir,
+      ['x', ...Array.from({ length: 30_000 }, (_, i) => String(i))].join('\n'),
+    );
+    const callbackUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+    const jobId = await enqueueRun(queue, testEnv.config, datasetId, SLOW_SQL, { callback_url: callbackUrl });
+
+    // Two workers in turn take the job and are killed while they run it.
+    for (let death = 1; death <= 2; death += 1) {
+      const worker = await startWorker(testEnv.env);
+      await waitFor(`worker ${death} to run the job`, async () => worker.output().includes('query started'));
+      await worker.stop('SIGKILL');
+    }
+    const last = await startWorker(testEnv.env);
+    try {
+      await waitFor('BullMQ to fail the job', async () => (await queue.getJobState(jobId)) === 'failed');
+      await waitFor('the webhook', async () => received.length > 0);
+      expect(JSON.parse(received[0] ?? '{}')).toMatchObject({ job_id: jobId, status: 'failed' });
+      const job = await queue.getJob(jobId);
+      expect(parseFailure(job?.failedReason).code).toBe('internal');
+      expect(last.output()).toContain('job failed by BullMQ; announcing its end');
+    } finally {
+      await last.stop('SIGTERM');
+    }
+  });
+});
