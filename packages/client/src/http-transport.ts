@@ -4,8 +4,8 @@ import type { ErrorEnvelope } from './types';
 export interface RetryInfo {
   method: string;
   path: string;
-  /** The HTTP status that is being retried (429 or 503). */
-  status: number;
+  /** The HTTP status that is being retried (429 or 503), or null when no answer came at all. */
+  status: number | null;
   /** 1 for the first retry. */
   retry: number;
   /** How long the client waits before it: the answer's Retry-After, else its own backoff. */
@@ -19,7 +19,10 @@ export interface TransportOptions {
   apiKey: string;
   /** Another fetch (a test double, a proxy-aware one); the global fetch by default. */
   fetch?: typeof fetch;
-  /** Retries of a 429 or 503 answer, for requests that are safe to repeat (default 3). */
+  /**
+   * Retries of a 429 or 503 answer, or of a request that got no answer (a dropped
+   * connection, a restarting API), for requests that are safe to repeat (default 3).
+   */
   maxRetries?: number;
   /** A Retry-After longer than this is not waited for: the 429/503 is thrown (default 30 s). */
   maxRetryDelayMs?: number;
@@ -66,7 +69,7 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 }
 
 /**
- * Which requests may be sent again after a 429 or 503: reads and deletes (repeating them
+ * Which requests may be sent again after a 429, a 503 or no answer: reads and deletes (repeating them
  * changes nothing more), and POSTs that carry an Idempotency-Key (the API returns the same
  * job for the same key and body). Never a streamed body: it cannot be read twice.
  */
@@ -141,7 +144,7 @@ export function errorFromText(response: Response, text: string): AnalyticsApiErr
   });
 }
 
-/** fetch with the API key, the error envelope, and bounded retries of 429/503. */
+/** fetch with the API key, the error envelope, and bounded retries of 429/503 and lost requests. */
 export class HttpTransport {
   readonly baseUrl: string;
   private readonly fetchImpl: typeof fetch;
@@ -167,13 +170,33 @@ export class HttpTransport {
   }
 
   /**
-   * The answer, whatever its status, after retrying 429/503 where that is safe. Throws
-   * only when no answer came (`unreachable`) or the caller aborted (`aborted`).
+   * The answer, whatever its status, after retrying 429/503 and lost requests where that is
+   * safe. Throws only when no answer came in the end (`unreachable`) or the caller aborted
+   * (`aborted`).
    */
   async send(spec: RequestSpec): Promise<Response> {
     const retryable = isRetryable(spec);
     for (let retry = 0; ; retry += 1) {
-      const response = await this.sendOnce(spec);
+      let response: Response;
+      try {
+        response = await this.sendOnce(spec);
+      } catch (error) {
+        // No answer: the request may or may not have arrived, so only a request that is
+        // safe to repeat (with its Idempotency-Key, for a run) is sent again.
+        const unreachable = error instanceof AnalyticsApiError && error.code === 'unreachable';
+        if (!unreachable || !retryable || retry >= this.maxRetries) throw error;
+        const delayMs = FALLBACK_RETRY_BASE_MS * 2 ** retry;
+        this.options.onRetry?.({
+          method: spec.method,
+          path: spec.path,
+          status: null,
+          retry: retry + 1,
+          delayMs,
+          requestId: null,
+        });
+        await sleep(delayMs, spec.signal);
+        continue;
+      }
       if (!retryable || retry >= this.maxRetries || (response.status !== 429 && response.status !== 503)) {
         return response;
       }

@@ -14,7 +14,8 @@ interface Seen {
   body: string;
 }
 
-type Answer = { status: number; headers?: Record<string, string>; body?: unknown };
+/** `drop`: the connection is closed without an answer, as by an API process that died. */
+type Answer = { status: number; headers?: Record<string, string>; body?: unknown } | 'drop';
 
 const JOB = {
   job_id: 'job_a',
@@ -50,7 +51,12 @@ describe('retries of 429 and 503', () => {
       });
       req.on('end', () => {
         seen.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body });
-        const answer = script.length > 1 ? script.shift() : script[0];
+        const scripted = script.length > 1 ? script.shift() : script[0];
+        if (scripted === 'drop') {
+          req.socket.destroy();
+          return;
+        }
+        const answer = scripted;
         const payload =
           answer?.body === undefined
             ? ''
@@ -181,6 +187,27 @@ describe('retries of 429 and 503', () => {
     expect(await rejection(patient.sdk.datasets.list())).toMatchObject({ code: 'service_unavailable' });
     expect(seen).toHaveLength(1);
     expect(patient.retries).toEqual([]);
+  });
+
+  it('sends a keyed run again when its connection dropped unanswered, but never an unkeyed one', async () => {
+    script = ['drop', { status: 202, body: { ...JOB, execution_mode: 'async', job_id: 'job_a' } }];
+    const { sdk, retries } = client();
+    const run = await sdk.queries.run('qry_a', { mode: 'async', idempotencyKey: 'nightly-2024-06' });
+    expect(run.job_id).toBe('job_a');
+    expect(seen.map((s) => s.headers['idempotency-key'])).toEqual(['nightly-2024-06', 'nightly-2024-06']);
+    expect(seen[1]?.body).toBe(seen[0]?.body);
+    expect(retries).toEqual([
+      { method: 'POST', path: '/v1/query/qry_a', status: null, retry: 1, delayMs: 500, requestId: null },
+    ]);
+
+    seen = [];
+    script = ['drop', { status: 202, body: JOB }];
+    const unkeyed = client();
+    expect(await rejection(unkeyed.sdk.queries.run('qry_a', { mode: 'async' }))).toMatchObject({
+      code: 'unreachable',
+    });
+    expect(seen).toHaveLength(1);
+    expect(unkeyed.retries).toEqual([]);
   });
 
   it('backs off by itself when there is no Retry-After', async () => {
