@@ -13,6 +13,7 @@ type Listener = (event: JobEvent) => void;
  */
 export class JobEventHub {
   private readonly listeners = new Map<string, Set<Listener>>();
+  private readonly resetListeners = new Set<(jobId: string) => void>();
 
   constructor(queueEvents: QueueEvents) {
     queueEvents.on('progress', ({ jobId, data }, id) => {
@@ -21,6 +22,16 @@ export class JobEventHub {
     queueEvents.on('active', ({ jobId }, id) => this.emit(jobId, { type: 'active', id }));
     queueEvents.on('completed', ({ jobId }, id) => this.emit(jobId, { type: 'ended', id }));
     queueEvents.on('failed', ({ jobId }, id) => this.emit(jobId, { type: 'ended', id }));
+    // A job queued again (retried by hand, from the dashboard) or removed is no longer what
+    // it was when it ended. ('waiting' also comes for every new job: a cheap no-op there.)
+    queueEvents.on('waiting', ({ jobId }) => this.reset(jobId));
+    queueEvents.on('removed', ({ jobId }) => this.reset(jobId));
+  }
+
+  /** Told of every job that is queued again or removed; returns the function that stops it. */
+  onReset(listener: (jobId: string) => void): () => void {
+    this.resetListeners.add(listener);
+    return () => this.resetListeners.delete(listener);
   }
 
   /** Returns the function that stops listening. */
@@ -42,6 +53,10 @@ export class JobEventHub {
     let count = 0;
     for (const set of this.listeners.values()) count += set.size;
     return count;
+  }
+
+  private reset(jobId: string): void {
+    for (const listener of this.resetListeners) listener(jobId);
   }
 
   private emit(jobId: string, event: JobEvent): void {

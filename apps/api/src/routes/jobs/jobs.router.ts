@@ -76,6 +76,7 @@ export function jobsRouter(deps: AppDeps): Router {
 
   // Ended jobs never change: repeated polls of one are answered without Redis (see the module).
   const terminalStatuses = new TerminalStatusCache();
+  deps.jobEvents.onReset((jobId) => terminalStatuses.forget(jobId));
   router.get('/:jobId', async (req, res) => {
     // Long poll: `?wait=30` answers as soon as the job ends, or after that many seconds.
     // (Parsed only when there is a query string: plain polls are the hot path.)

@@ -90,3 +90,61 @@ describe('status reads of ended jobs from the in-process copy', () => {
     );
   });
 });
+
+/** An operator's hand on the dashboard: BullMQ's own retry and remove, seen by every replica. */
+describe('the copy of an ended job retried or removed by hand', () => {
+  let api: TestApi;
+  let worker: WorkerProcess;
+  let datasetId: string;
+
+  beforeAll(async () => {
+    api = await createTestApi();
+    worker = await startWorker(api.env);
+    const dataset = await api
+      .as()
+      .post('/v1/datasets?name=s')
+      .set('Content-Type', 'text/csv')
+      .send('region\nNorth\n');
+    datasetId = dataset.body.dataset_id;
+  });
+
+  afterAll(async () => {
+    await worker?.stop();
+    await api.close();
+  });
+
+  async function endedJob(query: string): Promise<{ id: string; body: Record<string, unknown> }> {
+    const saved = await api.as().post('/v1/save').send({ name: 'q', query, dataset_id: datasetId });
+    const run = await api.as().post(`/v1/query/${saved.body.query_id}`).send({ execution_mode: 'async' });
+    const id: string = run.body.job_id;
+    const body = await waitFor(`job ${id} to end`, async () => {
+      const res = await api.as().get(`/v1/jobs/${id}`);
+      return ['succeeded', 'failed'].includes(res.body.status) ? res.body : null;
+    });
+    // Read again: now from the copy.
+    expect((await api.as().get(`/v1/jobs/${id}`)).body).toEqual(body);
+    return { id, body };
+  }
+
+  it('shows a retried job as it runs again, not its old end', async () => {
+    const { id, body } = await endedJob('SELECT CAST(region AS INTEGER) AS n FROM dataset');
+    expect(body).toMatchObject({ status: 'failed', attempts: 1 });
+    await (await api.deps.queue.getJob(id))?.retry('failed');
+    // The second attempt fails too; its attempts count tells it from the first.
+    await waitFor(
+      'the second attempt to show',
+      async () => (await api.as().get(`/v1/jobs/${id}`)).body.attempts === 2,
+      10_000,
+    );
+  });
+
+  it('answers 404 for a removed job instead of its old end', async () => {
+    const { id } = await endedJob('SELECT count(*) AS n FROM dataset');
+    await (await api.deps.queue.getJob(id))?.remove();
+    await waitFor(
+      'the copy to go',
+      async () => (await api.as().get(`/v1/jobs/${id}`)).status === 404,
+      10_000,
+    );
+  });
+});

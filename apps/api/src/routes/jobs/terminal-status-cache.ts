@@ -11,7 +11,8 @@ export interface TerminalStatusCacheOptions {
   /**
    * How long an entry is served at most, even before its job expires: terminal jobs never
    * change by the contract, but an operator can still retry or remove one by hand (the
-   * queue dashboard), and then a replica's copy is stale for at most this long.
+   * queue dashboard). Each replica drops its copy when BullMQ's events say so (see
+   * JobEventHub.onReset); this bounds what a missed event can leave stale.
    */
   maxAgeMs?: number;
   now?: () => number;
@@ -90,6 +91,12 @@ export class TerminalStatusCache {
     this.bytes += body.length;
     this.evict();
     return body;
+  }
+
+  /** Drops a job's copy: it was retried or removed by hand, so it may change after all. */
+  forget(jobId: string): void {
+    const entry = this.entries.get(jobId);
+    if (entry) this.delete(jobId, entry);
   }
 
   get size(): number {
