@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { dataLayout } from '@repo/queue';
 import type { Context } from '../lib/context';
 import { alternate, type Comparison, compare } from '../lib/model';
-import { peakRssMb, resetPeakRss, rssMb } from '../lib/processes';
+import { childPids, peakRssMb, resetPeakRss, rssMb } from '../lib/processes';
 import { API_KEY } from '../lib/stack';
 import { spread } from '../lib/stats';
 
@@ -80,6 +80,7 @@ export async function ingest(
   const { settings, api, rawDuckdb, stack } = ctx;
   const rawTarget = join(stack.workDir, 'raw-ingest.parquet');
   const peaks: number[] = [];
+  const converterPeaks: number[] = [];
   let resetWorked = true;
   let kept: string | null = null;
   const sampled: number[] = [];
@@ -89,12 +90,16 @@ export async function ingest(
       const before = rssMb(api.proc.pid);
       const up = await uploadCsv(api.url, csv, 'bench-big');
       peaks.push(peakRssMb(api.proc.pid));
+      // The API converts in a child process of its own (kept a while after an upload): its
+      // peak is reported beside the API's, not hidden.
+      const converters = childPids(api.proc.pid).map(peakRssMb).filter(Number.isFinite);
+      if (converters.length > 0) converterPeaks.push(Math.max(...converters));
       if (up.rowCount !== settings.bigRows)
         throw new Error(`uploaded ${up.rowCount} rows, not ${settings.bigRows}`);
       if (kept) await ctx.client.delete(`/v1/datasets/${kept}`);
       kept = up.datasetId;
       ctx.log(
-        `ingest: service ${(up.ms / 1000).toFixed(2)} s, API RSS ${before.toFixed(0)} → peak ${peaks.at(-1)?.toFixed(0)} MB`,
+        `ingest: service ${(up.ms / 1000).toFixed(2)} s, API RSS ${before.toFixed(0)} → peak ${peaks.at(-1)?.toFixed(0)} MB; converter process peak ${converterPeaks.at(-1)?.toFixed(0) ?? '?'} MB`,
       );
       return up.ms / 1000;
     },
@@ -145,9 +150,13 @@ export async function ingest(
       measure: spread(peaks.map((p) => p / 300)),
       target: { kind: 'max-ratio', value: 1 },
       met: peak.max < 300,
-      note: resetWorked
-        ? 'VmHWM reset before each upload'
-        : 'VmHWM could not be reset: peak since the API started',
+      note: `${
+        resetWorked
+          ? 'VmHWM reset before each upload'
+          : 'VmHWM could not be reset: peak since the API started'
+      }; the conversion runs in the API's converter child process, whose own peak was ${
+        converterPeaks.length > 0 ? `${spread(converterPeaks).median.toFixed(0)} MB` : 'not found'
+      }`,
     } satisfies Comparison,
   ];
   return { comparisons, datasetId: kept };

@@ -30,7 +30,9 @@ export async function connectDeps(config: Config, logger: Logger): Promise<Conne
   // The API ingests and vets but never executes queries, so it needs no progress connections.
   const engine = await createEngine({
     dataDir: config.DATA_DIR,
-    // Ingest runs here: the same limits as the workers' DuckDB, so an upload cannot take the host's memory.
+    // Uploads are converted in a child process of the API's (with the same limits as the
+    // workers' DuckDB), so an upload's memory never lands in a process serving requests.
+    isolateIngest: true,
     threads: config.DUCKDB_THREADS || undefined,
     memoryLimit: config.DUCKDB_MEMORY_LIMIT || undefined,
     maxTempSize: config.DUCKDB_MAX_TEMP_SIZE || undefined,

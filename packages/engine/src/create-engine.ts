@@ -9,6 +9,7 @@ import { EngineError } from './engine-error';
 import type { Engine, EngineOptions } from './engine-types';
 import { executeQuery } from './execute-query';
 import { ingestDataset } from './ingest-dataset';
+import { IngestProcess } from './ingest-process';
 import { readResultPage, streamResultRows } from './read-result';
 import { quoteLiteral } from './sql-quote';
 import { vetSqlText } from './vet-sql';
@@ -91,6 +92,14 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   setup.closeSync();
 
   const pool = new ProgressConnectionPool(instance, pooled);
+  const converter = options.isolateIngest
+    ? new IngestProcess({
+        dataDir,
+        threads: options.threads,
+        memoryLimit: options.memoryLimit,
+        maxTempSize: options.maxTempSize,
+      })
+    : null;
   let closed = false;
 
   async function withConnection<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
@@ -106,7 +115,10 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   }
 
   return {
-    ingest: (ingestOptions) => withConnection((connection) => ingestDataset(connection, ingestOptions, dirs)),
+    ingest: (ingestOptions) =>
+      converter
+        ? converter.ingest(ingestOptions)
+        : withConnection((connection) => ingestDataset(connection, ingestOptions, dirs)),
     describeDataset: (datasetPath) =>
       withConnection(async (connection) => (await describeParquet(connection, datasetPath)).columns),
     vetSql: (sql) => withConnection((connection) => vetSqlText(connection, sql)),
@@ -150,6 +162,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     async close() {
       if (closed) return;
       closed = true;
+      await converter?.close();
       pool.close();
       instance.closeSync();
     },

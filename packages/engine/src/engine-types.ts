@@ -19,6 +19,11 @@ export interface EngineOptions {
   /** The most DuckDB may spill to its temp folder, DuckDB syntax; unset: DuckDB's default. */
   maxTempSize?: string;
   /**
+   * Convert uploads in a child process with a DuckDB of its own (see ingest-process.ts), so
+   * this process never holds the conversion's memory. For the API; workers need not.
+   */
+  isolateIngest?: boolean;
+  /**
    * Connections prepared at start-up with progress reporting on (see create-engine.ts for why
    * they cannot be opened later). More concurrent executes than this still run, without progress.
    * Default 8.
