@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
-import type { DuckDBConnection, DuckDBMaterializedResult } from '@duckdb/node-api';
+import { type DuckDBConnection, type DuckDBMaterializedResult, StatementType } from '@duckdb/node-api';
 import type { JsonValue } from '@repo/contracts';
 import { bindParameters } from './bind-parameters';
 import { createDatasetView } from './dataset-view';
@@ -124,6 +124,14 @@ export async function executeQuery(
     const prepared = await connection.prepare(`${options.sql}\n`);
     let result: DuckDBMaterializedResult;
     try {
+      // Only a query. (Vetting refuses anything else first; this holds even without it, as
+      // a DROP or CREATE here would change a pooled connection for the queries after it.)
+      if (prepared.statementType !== StatementType.SELECT) {
+        throw new EngineError(
+          'invalid_query',
+          'Only a read-only SELECT over the table "dataset" is allowed.',
+        );
+      }
       await bindParameters(connection, prepared, options.params);
       throwIfAborted();
       result = await prepared.run();

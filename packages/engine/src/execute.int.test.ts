@@ -363,6 +363,29 @@ describe('execute', () => {
 });
 
 describe('sandbox at execute time (even without vetSql)', () => {
+  it('runs nothing but a query, and the pooled connection stays as it was', async () => {
+    const small = await createTempEngine({ progressConnections: 1 });
+    try {
+      const csv = path.join(small.dir, 'v.csv');
+      await writeFile(csv, 'v\n1\n2\n');
+      const datasetPath = path.join(small.dir, 'v.parquet');
+      await small.engine.ingest({ sourcePath: csv, format: 'csv', targetPath: datasetPath });
+      const one = (sql: string) => small.engine.execute({ sql, params: {}, datasetPath, inlineRowLimit: 5 });
+      expect((await one('SELECT sum(v) FROM dataset')).rows).toEqual([[3]]);
+      for (const sql of [
+        'DROP VIEW dataset',
+        'CREATE TEMP TABLE kept AS SELECT 1',
+        'CREATE OR REPLACE TEMP VIEW dataset AS SELECT 42 AS v',
+        'CHECKPOINT',
+      ]) {
+        await expect(one(sql)).rejects.toMatchObject({ code: 'invalid_query' });
+      }
+      expect((await one('SELECT sum(v) FROM dataset')).rows).toEqual([[3]]);
+    } finally {
+      await small.cleanup();
+    }
+  });
+
   it('reads nothing outside the data directory', async () => {
     for (const sql of [
       "SELECT * FROM read_csv('/etc/passwd')",
