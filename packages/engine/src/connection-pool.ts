@@ -23,8 +23,9 @@ async function dropTempObjects(connection: DuckDBConnection): Promise<void> {
  * cannot be set globally nor changed once the configuration is locked, so these are opened
  * and configured before the lock, and reused: a query runs on one at a time. A query that
  * ended well leaves only the `dataset` view, which the next may reuse; after one that failed,
- * every temporary object is dropped before the next takes the connection. When all are busy, a fresh connection runs the
- * query without progress (DuckDB then reports -1, and the caller hears 0 until the end).
+ * every temporary object is dropped before the next takes the connection. When all are busy,
+ * a fresh connection runs the query without progress (DuckDB then reports -1, and the caller
+ * hears 0 until the end).
  */
 export class ProgressConnectionPool {
   private idle: DuckDBConnection[];
