@@ -1,8 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createQueryQueue, createRedisClient, parseFailure } from '@repo/queue';
-import { makeTestEnv, startWorker, waitFor } from '@repo/test-utils';
-import { enqueueRun, storeDataset } from './testing/worker-fixtures';
+import { parseFailure } from '@repo/queue';
+import { startWorker, waitFor } from '@repo/test-utils';
+import { enqueueRun, storeDataset, useTestQueue } from './testing/worker-fixtures';
 
 const SLOW_SQL = 'SELECT count(*) AS n FROM dataset a, dataset b WHERE (a.x * 7 + b.x) % 13 = 0';
 
@@ -11,14 +11,12 @@ const SLOW_SQL = 'SELECT count(*) AS n FROM dataset a, dataset b WHERE (a.x * 7 
  * itself, never reaching the processor that announces ends: its webhook must come anyway.
  */
 describe('worker: a job BullMQ fails after its workers died', () => {
-  const testEnv = makeTestEnv({
+  const { testEnv, queue } = useTestQueue({
     WORKER_CONCURRENCY: '1',
     WORKER_LOCK_DURATION_MS: '1000',
     WORKER_STALLED_INTERVAL_MS: '1000',
     WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
   });
-  const redis = createRedisClient(testEnv.config, 'request', () => undefined);
-  const queue = createQueryQueue(redis, testEnv.prefix);
   const received: string[] = [];
   const receiver = createServer((req, res) => {
     let body = '';
@@ -31,11 +29,8 @@ describe('worker: a job BullMQ fails after its workers died', () => {
     });
   });
   beforeAll(() => new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve)));
-  afterAll(async () => {
+  afterAll(() => {
     receiver.close();
-    await queue.obliterate({ force: true });
-    await queue.close();
-    redis.disconnect();
   });
 
   it('announces its end: the webhook is delivered, and the job reads failed as internal', async () => {

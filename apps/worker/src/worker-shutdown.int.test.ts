@@ -1,13 +1,10 @@
-import { createQueryQueue, createRedisClient } from '@repo/queue';
-import { makeTestEnv, startWorker, type WorkerProcess, waitFor } from '@repo/test-utils';
-import { enqueueRun, storeDataset } from './testing/worker-fixtures';
+import { startWorker, type WorkerProcess, waitFor } from '@repo/test-utils';
+import { enqueueRun, storeDataset, useTestQueue } from './testing/worker-fixtures';
 
 const SLOW_SQL = 'SELECT count(*) AS n FROM dataset a, dataset b WHERE (a.x * 7 + b.x) % 13 = 0';
 
 describe('worker process: graceful shutdown', () => {
-  const testEnv = makeTestEnv({ WORKER_CONCURRENCY: '1' });
-  const redis = createRedisClient(testEnv.config, 'request', () => undefined);
-  const queue = createQueryQueue(redis, testEnv.prefix);
+  const { testEnv, queue } = useTestQueue({ WORKER_CONCURRENCY: '1' });
   const started: WorkerProcess[] = [];
   let datasetId: string;
 
@@ -20,9 +17,6 @@ describe('worker process: graceful shutdown', () => {
 
   afterAll(async () => {
     await Promise.all(started.map((w) => w.stop('SIGKILL')));
-    await queue.obliterate({ force: true });
-    await queue.close();
-    redis.disconnect();
   });
 
   const enqueue = (sql: string) => enqueueRun(queue, testEnv.config, datasetId, sql);

@@ -1,17 +1,10 @@
 import { rm } from 'node:fs/promises';
-import { createQueryQueue, createRedisClient, dataLayout, parseFailure } from '@repo/queue';
-import { makeTestEnv, startWorker, waitFor } from '@repo/test-utils';
-import { enqueueRun, storeDataset } from '../testing/worker-fixtures';
+import { dataLayout, parseFailure } from '@repo/queue';
+import { startWorker, waitFor } from '@repo/test-utils';
+import { enqueueRun, storeDataset, useTestQueue } from '../testing/worker-fixtures';
 
 describe('worker: a run whose dataset was deleted after it was queued', () => {
-  const testEnv = makeTestEnv();
-  const redis = createRedisClient(testEnv.config, 'request', () => undefined);
-  const queue = createQueryQueue(redis, testEnv.prefix);
-  afterAll(async () => {
-    await queue.obliterate({ force: true });
-    await queue.close();
-    redis.disconnect();
-  });
+  const { testEnv, queue } = useTestQueue();
 
   it('fails at once as query_error, saying so, without retries', async () => {
     const datasetId = await storeDataset(testEnv.dataDir, 'x\n1\n');

@@ -1,6 +1,6 @@
-import { createQueryQueue, createRedisClient, dataLayout, parseFailure } from '@repo/queue';
-import { makeTestEnv, startWorker, waitFor } from '@repo/test-utils';
-import { enqueueRun, storeDataset } from '../testing/worker-fixtures';
+import { dataLayout, parseFailure } from '@repo/queue';
+import { startWorker, waitFor } from '@repo/test-utils';
+import { enqueueRun, storeDataset, useTestQueue } from '../testing/worker-fixtures';
 
 /**
  * A payload that never went through the API's save-time check (an old saved query, a newer
@@ -8,14 +8,7 @@ import { enqueueRun, storeDataset } from '../testing/worker-fixtures';
  * DuckDB may read anything under DATA_DIR — every tenant's datasets.
  */
 describe('worker: SQL vetted again at run time', () => {
-  const testEnv = makeTestEnv();
-  const redis = createRedisClient(testEnv.config, 'request', () => undefined);
-  const queue = createQueryQueue(redis, testEnv.prefix);
-  afterAll(async () => {
-    await queue.obliterate({ force: true });
-    await queue.close();
-    redis.disconnect();
-  });
+  const { testEnv, queue } = useTestQueue();
 
   it("refuses a query that reads another dataset's file, and still runs allowed ones", async () => {
     const own = await storeDataset(testEnv.dataDir, 'x\n1\n2\n');

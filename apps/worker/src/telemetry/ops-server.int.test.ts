@@ -1,16 +1,8 @@
-import { createQueryQueue, createRedisClient } from '@repo/queue';
-import { makeTestEnv, parsePrometheusText, startWorker, waitFor } from '@repo/test-utils';
-import { enqueueRun, storeDataset } from '../testing/worker-fixtures';
+import { parsePrometheusText, startWorker, waitFor } from '@repo/test-utils';
+import { enqueueRun, storeDataset, useTestQueue } from '../testing/worker-fixtures';
 
 describe('worker ops server: metrics, health, readiness', () => {
-  const testEnv = makeTestEnv({ WORKER_METRICS_PORT: '0' });
-  const redis = createRedisClient(testEnv.config, 'request', () => undefined);
-  const queue = createQueryQueue(redis, testEnv.prefix);
-  afterAll(async () => {
-    await queue.obliterate({ force: true });
-    await queue.close();
-    redis.disconnect();
-  });
+  const { testEnv, queue } = useTestQueue({ WORKER_METRICS_PORT: '0' });
 
   it('counts jobs by outcome and error_code, and answers /healthz and /readyz', async () => {
     const datasetId = await storeDataset(testEnv.dataDir, 'region\nNorth\nSouth\n');

@@ -4,12 +4,31 @@ import type { Config } from '@repo/config';
 import { newId } from '@repo/contracts';
 import { createEngine } from '@repo/engine';
 import {
+  createQueryQueue,
+  createRedisClient,
   dataLayout,
   type QueryQueue,
   RUN_QUERY_JOB_NAME,
   runQueryJobOptions,
   type TRunQueryPayload,
 } from '@repo/queue';
+import { makeTestEnv } from '@repo/test-utils';
+
+/**
+ * A test file's own key prefix, data folder and query queue on the test run's Redis (the
+ * environment overridden by `overrides`), emptied and closed after the file's tests.
+ */
+export function useTestQueue(overrides: Record<string, string> = {}) {
+  const testEnv = makeTestEnv(overrides);
+  const redis = createRedisClient(testEnv.config, 'request', () => undefined);
+  const queue = createQueryQueue(redis, testEnv.prefix);
+  afterAll(async () => {
+    await queue.obliterate({ force: true });
+    await queue.close();
+    redis.disconnect();
+  });
+  return { testEnv, redis, queue };
+}
 
 /** A dataset stored as the API would store it (the engine's ingest), without the API. */
 export async function storeDataset(dataDir: string, csv: string): Promise<string> {
