@@ -72,6 +72,7 @@ async function main(): Promise<void> {
       // A job whose worker died is given to another after its lock lapses and a stall check runs.
       lockDuration: config.WORKER_LOCK_DURATION_MS,
       stalledInterval: config.WORKER_STALLED_INTERVAL_MS,
+      maxStalledCount: config.WORKER_MAX_STALLED_COUNT,
     },
   );
   worker.on('error', (error) => logger.error({ err: error.message }, 'worker error'));

@@ -105,6 +105,12 @@ export const ZEnvFields = z.object({
    */
   WORKER_LOCK_DURATION_MS: int(30_000, 1_000, 3_600_000),
   WORKER_STALLED_INTERVAL_MS: int(30_000, 1_000, 3_600_000),
+  /**
+   * How many times a job may be found stalled (its worker gone) and run again before BullMQ
+   * fails it as `internal`: a query that kills its worker (out of memory) must not kill every
+   * worker in turn, while one lost machine should not fail the jobs it held.
+   */
+  WORKER_MAX_STALLED_COUNT: int(1, 0, 100),
   JOB_ATTEMPTS: int(3, 1, 100),
   RESULT_TTL_SECONDS: int(86_400, 1, 31_536_000),
   RESULTS_INLINE_MAX_ROWS: int(1000, 1, 1_000_000),

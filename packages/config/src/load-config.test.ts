@@ -12,6 +12,7 @@ describe('loadConfig', () => {
     expect(config.WORKER_CONCURRENCY).toBe(2);
     expect(config.WORKER_LOCK_DURATION_MS).toBe(30_000);
     expect(config.WORKER_STALLED_INTERVAL_MS).toBe(30_000);
+    expect(config.WORKER_MAX_STALLED_COUNT).toBe(1);
     expect(config.RESULT_TTL_SECONDS).toBe(86_400);
     expect(config.RESULTS_INLINE_MAX_ROWS).toBe(1000);
     expect(config.API_KEYS).toEqual([]);
@@ -59,6 +60,7 @@ describe('loadConfig', () => {
       { WORKER_STALLED_INTERVAL_MS: 'soon' },
       'WORKER_STALLED_INTERVAL_MS: expected a whole number from 1000 to 3600000',
     ],
+    [{ WORKER_MAX_STALLED_COUNT: '-1' }, 'WORKER_MAX_STALLED_COUNT: expected a whole number from 0 to 100'],
     [{ API_KEYS: 'acme:short' }, 'Invalid configuration: API_KEYS: expected tenant:key pairs'],
     [
       { REDIS_CLUSTER: 'true', QUEUE_PREFIX: 'analytics' },
