@@ -53,6 +53,11 @@ export interface ExecuteOptions {
   spillPath?: string;
   /** A result with more rows fails with query_error before anything is written. */
   maxRows?: number;
+  /**
+   * The most rows held in memory to spill a result; a larger one runs again as CREATE TABLE
+   * AS inside DuckDB (default DEFAULT_HELD_ROWS_MAX; tests set it low).
+   */
+  heldRowsMax?: number;
   signal?: AbortSignal;
   /** An integer 0..99 that never decreases, at least once a second while the query runs. */
   onProgress?: (percent: number) => void;

@@ -134,17 +134,18 @@ describe('execute abort', () => {
     try {
       const controller = new AbortController();
       let ranToItsEnd = false;
-      // Real DuckDB; only the moment of the abort is chosen: as the prepared statement's run is
-      // called, when an interrupt alone reaches a connection with nothing running.
+      // Real DuckDB; only the moment of the abort is chosen: as the prepared statement starts
+      // (its grouping runs before the stream's first chunk), when an interrupt alone reaches a
+      // connection with nothing running.
       const prepare = connection.prepare.bind(connection);
       const timed = Object.assign(Object.create(connection) as DuckDBConnection, {
         async prepare(sql: string) {
           const prepared = await prepare(sql);
-          const run = prepared.run.bind(prepared);
+          const stream = prepared.stream.bind(prepared);
           return Object.assign(prepared, {
-            async run() {
+            async stream() {
               controller.abort('cancelled');
-              const result = await run();
+              const result = await stream();
               ranToItsEnd = true;
               return result;
             },

@@ -1,6 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { rename, rm } from 'node:fs/promises';
-import { type DuckDBConnection, type DuckDBMaterializedResult, StatementType } from '@duckdb/node-api';
+import {
+  type DuckDBConnection,
+  type DuckDBDataChunk,
+  type DuckDBPreparedStatement,
+  type DuckDBType,
+  StatementType,
+} from '@duckdb/node-api';
 import type { JsonValue } from '@repo/contracts';
 import { bindParameters } from './bind-parameters';
 import { createDatasetView } from './dataset-view';
@@ -14,9 +20,24 @@ import { quoteIdentifier, quoteLiteral } from './sql-quote';
 /** How often an aborted query is interrupted again, in case the first interrupt came too early. */
 const REINTERRUPT_MS = 20;
 
+/**
+ * The most rows of a result held in this process to spill them: past it the query runs
+ * again inside DuckDB as CREATE TABLE AS, whose table DuckDB keeps within its memory limit.
+ * (A 100,000-group aggregation stays under it and runs once.)
+ */
+export const DEFAULT_HELD_ROWS_MAX = 200_000;
+
 function interrupted(signal: AbortSignal): EngineError {
   const reason = typeof signal.reason === 'string' ? signal.reason : 'The query was interrupted.';
   return new EngineError('interrupted', reason);
+}
+
+/** Said as soon as the count passes the limit: the query is stopped there, not counted to its end. */
+function tooManyRows(maxRows: number): EngineError {
+  return new EngineError(
+    'query_error',
+    `The result has more than ${maxRows} rows, the most this server keeps; aggregate further or add a LIMIT`,
+  );
 }
 
 /**
@@ -38,66 +59,138 @@ export function uniqueColumnNames(names: readonly string[]): string[] {
   });
 }
 
-/** The first `limit` rows of a materialized result, as JSON. */
-function firstRows(result: DuckDBMaterializedResult, limit: number): JsonValue[][] {
-  const types = result.columnTypes();
+/** The first `limit` rows of some chunks, as JSON. */
+function firstRows(chunks: readonly DuckDBDataChunk[], types: DuckDBType[], limit: number): JsonValue[][] {
   const rows: JsonValue[][] = [];
-  for (let i = 0; i < result.chunkCount && rows.length < limit; i += 1) {
-    const chunkRows = result.getChunk(i).getRows();
-    rows.push(...toJsonRows(chunkRows.slice(0, limit - rows.length), types));
+  for (const chunk of chunks) {
+    if (rows.length >= limit) break;
+    rows.push(...toJsonRows(chunk.getRows().slice(0, limit - rows.length), types));
   }
   return rows;
 }
 
-/**
- * Writes a materialized result to `spillPath` as Parquet, in its order: its chunks are
- * appended (no copy through JS values) to a temporary table that DuckDB then writes out,
- * through a temporary file renamed into place so no reader ever sees half a file.
- */
-async function spill(
-  connection: DuckDBConnection,
-  result: DuckDBMaterializedResult,
-  columns: readonly string[],
-  spillPath: string,
-  throwIfAborted: () => void,
-): Promise<void> {
-  const name = `spill_${randomBytes(8).toString('hex')}`;
-  const types = result.columnTypes();
-  const definitions = columns.map((column, i) => `${quoteIdentifier(column)} ${String(types[i])}`);
+/** Writes a temporary table as Parquet through a temporary file renamed into place, then drops it. */
+async function copyOut(connection: DuckDBConnection, table: string, spillPath: string): Promise<void> {
   const tmpPath = `${spillPath}.tmp-${randomBytes(6).toString('hex')}`;
-  await connection.run(`CREATE TEMP TABLE ${quoteIdentifier(name)} (${definitions.join(', ')})`);
   try {
-    const appender = await connection.createAppender(name, 'main', 'temp');
-    try {
-      for (let i = 0; i < result.chunkCount; i += 1) appender.appendDataChunk(result.getChunk(i));
-      appender.flushSync();
-    } finally {
-      appender.closeSync();
-    }
-    throwIfAborted();
-    await connection.run(`COPY ${quoteIdentifier(name)} TO ${quoteLiteral(tmpPath)} (FORMAT parquet)`);
+    await connection.run(`COPY temp.main.${table} TO ${quoteLiteral(tmpPath)} (FORMAT parquet)`);
     await rename(tmpPath, spillPath);
   } catch (error) {
     await rm(tmpPath, { force: true });
     throw error;
   } finally {
+    await connection.run(`DROP TABLE IF EXISTS temp.main.${table}`);
+  }
+}
+
+/** Spills chunks held here: appended as they are (no JS values) to a table DuckDB writes out. */
+async function spillChunks(
+  connection: DuckDBConnection,
+  chunks: readonly DuckDBDataChunk[],
+  columns: readonly string[],
+  types: readonly DuckDBType[],
+  spillPath: string,
+): Promise<void> {
+  const name = `spill_${randomBytes(8).toString('hex')}`;
+  const definitions = columns.map((column, i) => `${quoteIdentifier(column)} ${String(types[i])}`);
+  await connection.run(`CREATE TEMP TABLE ${quoteIdentifier(name)} (${definitions.join(', ')})`);
+  try {
+    const appender = await connection.createAppender(name, 'main', 'temp');
+    try {
+      for (const chunk of chunks) appender.appendDataChunk(chunk);
+      appender.flushSync();
+    } finally {
+      appender.closeSync();
+    }
+  } catch (error) {
     await connection.run(`DROP TABLE IF EXISTS temp.main.${quoteIdentifier(name)}`);
+    throw error;
+  }
+  await copyOut(connection, quoteIdentifier(name), spillPath);
+}
+
+/**
+ * Prepares `sql` with its parameters bound, only when it is the statement expected: the
+ * query itself (SELECT), or our CREATE TABLE AS around it (which DuckDB accepts only around a
+ * query). Vetting refuses anything else first; this holds even without it, as a DROP or
+ * CREATE here would change a pooled connection for the queries after it. The newline ends a
+ * trailing `--` comment.
+ */
+async function prepareQuery(
+  connection: DuckDBConnection,
+  sql: string,
+  params: ExecuteOptions['params'],
+  expected: StatementType = StatementType.SELECT,
+): Promise<DuckDBPreparedStatement> {
+  const prepared = await connection.prepare(`${sql}\n`);
+  try {
+    if (prepared.statementType !== expected) {
+      throw new EngineError('invalid_query', 'Only a read-only SELECT over the table "dataset" is allowed.');
+    }
+    await bindParameters(connection, prepared, params);
+    return prepared;
+  } catch (error) {
+    prepared.destroySync();
+    throw error;
   }
 }
 
 /**
- * Runs `sql` once, materialized inside DuckDB: the row count is known at once, only the
- * first `inlineRowLimit` rows are converted to JSON and, when there are more and `spillPath`
- * is set, the whole result is written there as Parquet. A small result costs one statement
- * (two when the connection last read another dataset). The connection is left as it was
- * found, but for the `dataset` view, which the next query on it may reuse.
+ * A result too large to hold here: the query runs again as CREATE TABLE AS, inside DuckDB,
+ * which counts it, gives the first page and writes it out. (Its rows may come in another
+ * order than the first run's when the query has no ORDER BY, so all are taken from here.)
+ */
+async function runIntoTable(
+  connection: DuckDBConnection,
+  options: ExecuteOptions,
+  spillPath: string,
+  throwIfAborted: () => void,
+): Promise<QueryResult> {
+  const table = quoteIdentifier(`result_${randomBytes(8).toString('hex')}`);
+  const prepared = await prepareQuery(
+    connection,
+    `CREATE TEMP TABLE ${table} AS ${options.sql}`,
+    options.params,
+    StatementType.CREATE,
+  );
+  try {
+    throwIfAborted();
+    const created = await prepared.run();
+    const rowCount = Number(created.getChunk(0).getRows()[0]?.[0] ?? 0);
+    if (options.maxRows !== undefined && rowCount > options.maxRows) throw tooManyRows(options.maxRows);
+    const page = await connection.runAndReadAll(
+      `SELECT * FROM temp.main.${table} LIMIT ${options.inlineRowLimit}`,
+    );
+    const result: QueryResult = {
+      columns: page.columnNames(),
+      rows: toJsonRows(page.getRows(), page.columnTypes()),
+      rowCount,
+      spilledTo: spillPath,
+    };
+    throwIfAborted();
+    await copyOut(connection, table, spillPath);
+    return result;
+  } finally {
+    prepared.destroySync();
+    await connection.run(`DROP TABLE IF EXISTS temp.main.${table}`);
+  }
+}
+
+/**
+ * Runs `sql`, streamed from DuckDB: a result of at most `inlineRowLimit` rows (most are) costs
+ * one statement, converted to JSON here. A larger one is counted and, when `spillPath` is set,
+ * written there as Parquet: from the chunks held here up to `heldRowsMax` rows, else by
+ * running the query again into a table inside DuckDB (bounded by its memory limit, spilled
+ * to disk past it). The connection is left as it was found, but for the `dataset` view,
+ * which the next query on it may reuse.
  */
 export async function executeQuery(
   connection: DuckDBConnection,
   options: ExecuteOptions,
   dirs: readonly string[],
 ): Promise<QueryResult> {
-  const { signal, inlineRowLimit } = options;
+  const { signal, inlineRowLimit, spillPath, maxRows } = options;
+  const heldRowsMax = Math.max(options.heldRowsMax ?? DEFAULT_HELD_ROWS_MAX, inlineRowLimit);
   if (!Number.isSafeInteger(inlineRowLimit) || inlineRowLimit < 0) {
     throw new EngineError('internal', 'inlineRowLimit must be a non-negative integer.');
   }
@@ -120,47 +213,47 @@ export async function executeQuery(
   );
   try {
     await createDatasetView(connection, options.datasetPath);
-    // The newline ends a trailing `--` comment; prepare refuses more than one statement.
-    const prepared = await connection.prepare(`${options.sql}\n`);
-    let result: DuckDBMaterializedResult;
+    const prepared = await prepareQuery(connection, options.sql, options.params);
+    const held: DuckDBDataChunk[] = [];
+    let rowCount = 0;
+    let columns: string[];
+    let types: DuckDBType[];
     try {
-      // Only a query. (Vetting refuses anything else first; this holds even without it, as
-      // a DROP or CREATE here would change a pooled connection for the queries after it.)
-      if (prepared.statementType !== StatementType.SELECT) {
-        throw new EngineError(
-          'invalid_query',
-          'Only a read-only SELECT over the table "dataset" is allowed.',
-        );
-      }
-      await bindParameters(connection, prepared, options.params);
       throwIfAborted();
-      result = await prepared.run();
+      const stream = await prepared.stream();
+      columns = uniqueColumnNames(stream.columnNames());
+      types = stream.columnTypes();
+      for (;;) {
+        const chunk = await stream.fetchChunk();
+        if (!chunk || chunk.rowCount === 0) break;
+        rowCount += chunk.rowCount;
+        if (maxRows !== undefined && rowCount > maxRows) throw tooManyRows(maxRows);
+        // Past the first page, rows are held only to be spilled; without a spill, only counted.
+        if (rowCount - chunk.rowCount < inlineRowLimit || (spillPath && rowCount <= heldRowsMax)) {
+          held.push(chunk);
+        } else if (spillPath) {
+          // Too many to hold: the rest of this run is abandoned (the next statement ends it).
+          held.length = 0;
+          break;
+        }
+      }
     } finally {
       prepared.destroySync();
     }
     throwIfAborted();
-    const rowCount = result.rowCount;
-    if (options.maxRows !== undefined && rowCount > options.maxRows) {
-      throw new EngineError(
-        'query_error',
-        `The result has ${rowCount} rows, more than this server keeps (${options.maxRows}); aggregate further or add a LIMIT`,
-      );
+    if (spillPath && rowCount > heldRowsMax) {
+      return await runIntoTable(connection, options, spillPath, throwIfAborted);
     }
-    const columns = uniqueColumnNames(result.columnNames());
-    const answer: QueryResult = { columns, rows: firstRows(result, inlineRowLimit), rowCount };
-    if (rowCount > inlineRowLimit && options.spillPath) {
-      await spill(connection, result, columns, options.spillPath, throwIfAborted);
-      answer.spilledTo = options.spillPath;
+    const result: QueryResult = { columns, rows: firstRows(held, types, inlineRowLimit), rowCount };
+    if (rowCount > inlineRowLimit && spillPath) {
+      await spillChunks(connection, held, columns, types, spillPath);
+      result.spilledTo = spillPath;
     }
-    return answer;
+    return result;
   } catch (error) {
     if (signal?.aborted) throw interrupted(signal);
     // The paths we were given may lie outside the data folder (a misconfiguration): never shown.
-    throw toEngineError(error, [
-      ...dirs,
-      options.datasetPath,
-      ...(options.spillPath ? [options.spillPath] : []),
-    ]);
+    throw toEngineError(error, [...dirs, options.datasetPath, ...(spillPath ? [spillPath] : [])]);
   } finally {
     clearInterval(reinterrupt);
     stopProgress();

@@ -276,7 +276,7 @@ describe('execute', () => {
       }),
     ).rejects.toMatchObject({
       code: 'query_error',
-      message: expect.stringMatching(/5000 rows, more than .* \(4999\)/),
+      message: expect.stringMatching(/more than 4999 rows, the most this server keeps/),
     });
     expect((await readdir(t.dir)).filter((file) => file.startsWith('too-big'))).toEqual([]);
   });
@@ -344,21 +344,60 @@ describe('execute', () => {
     }
   });
 
-  it('names duplicate columns alike inline and in the spilled file', async () => {
-    const spillPath = path.join(t.dir, 'duplicates.parquet');
+  // A spill is written from rows held here, or, past heldRowsMax, by DuckDB from a table.
+  it.each([
+    ['held here', undefined],
+    ['run again into a table', 100],
+  ])('names duplicate columns alike inline and in the spilled file (%s)', async (_how, heldRowsMax) => {
+    const spillPath = path.join(t.dir, `duplicates-${heldRowsMax ?? 'held'}.parquet`);
     const result = await run(
       'SELECT id AS a, label AS a, id * 2 AS A, 1 AS a_1 FROM dataset ORDER BY id',
       {},
-      { datasetPath: numbers, inlineRowLimit: 2, spillPath },
+      { datasetPath: numbers, inlineRowLimit: 2, spillPath, heldRowsMax },
     );
     // As DuckDB's CREATE TABLE AS names them: case-insensitive, a suffix per name.
-    expect(result.columns).toEqual(['a', 'a_1', 'A_2', 'a_1_1']);
+    expect(result).toMatchObject({
+      columns: ['a', 'a_1', 'A_2', 'a_1_1'],
+      rowCount: 5000,
+      spilledTo: spillPath,
+    });
     expect(result.rows).toEqual([
       [0, 'n0', 0, 1],
       [1, 'n1', 2, 1],
     ]);
     const page = await t.engine.readResultPage(spillPath, 4999, 1);
     expect(page).toEqual({ columns: result.columns, rows: [[4999, 'n4999', 9998, 1]] });
+  });
+
+  it('counts a result past the first page without holding it when nothing is spilled', async () => {
+    const result = await run(
+      'SELECT id FROM dataset ORDER BY id',
+      {},
+      { datasetPath: numbers, inlineRowLimit: 3 },
+    );
+    expect(result).toEqual({ columns: ['id'], rows: [[0], [1], [2]], rowCount: 5000 });
+  });
+
+  it('refuses a result over maxRows whichever way it would be spilled', async () => {
+    for (const heldRowsMax of [undefined, 100]) {
+      await expect(
+        run(
+          'SELECT id FROM dataset',
+          {},
+          {
+            datasetPath: numbers,
+            inlineRowLimit: 2,
+            maxRows: 4000,
+            heldRowsMax,
+            spillPath: path.join(t.dir, 'too-many.parquet'),
+          },
+        ),
+      ).rejects.toMatchObject({
+        code: 'query_error',
+        message: expect.stringContaining('more than 4000 rows, the most this server keeps'),
+      });
+    }
+    expect(await readdir(t.dir)).not.toContain('too-many.parquet');
   });
 });
 
