@@ -5,18 +5,10 @@ import supertest from 'supertest';
 import { createApp } from '../app';
 import { connectDeps } from '../connect-deps';
 import { AUTH_FAILURE_WINDOW_SECONDS, authFailureLimit } from '../middleware/auth-failure-limit';
-import { createTestApi, type TestApi } from '../testing/test-api';
+import { type TestApi, useTestApis } from '../testing/test-api';
 import { expectError } from './security-fixtures';
 
-const opened: TestApi[] = [];
-async function open(overrides: Record<string, string>, sharing?: TestApi): Promise<TestApi> {
-  const api = await createTestApi(overrides, sharing);
-  opened.push(api);
-  return api;
-}
-afterAll(async () => {
-  for (const api of opened.reverse()) await api.close();
-});
+const open = useTestApis();
 
 /** Failed checks of every kind: no key, a wrong one, a managed key's shape with an unknown id. */
 const WRONG_KEYS = [undefined, 'wrong-key-0123456789', `ak_0123456789abcdef_${'A'.repeat(43)}`];

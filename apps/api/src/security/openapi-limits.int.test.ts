@@ -1,20 +1,12 @@
 import supertest from 'supertest';
-import { createTestApi, type TestApi } from '../testing/test-api';
+import { type TestApi, useTestApis } from '../testing/test-api';
 import { expectError, saveSql, uploadCsv } from './security-fixtures';
 
 /**
  * The limit answers the OpenAPI document declares are the ones the running app gives:
  * each real 429 carries exactly the limit headers the document names for it.
  */
-const opened: TestApi[] = [];
-async function open(overrides: Record<string, string>): Promise<TestApi> {
-  const api = await createTestApi(overrides);
-  opened.push(api);
-  return api;
-}
-afterAll(async () => {
-  for (const api of opened.reverse()) await api.close();
-});
+const open = useTestApis();
 
 type Doc = {
   paths: Record<string, Record<string, { responses: Record<string, { headers?: Record<string, unknown> }> }>>;

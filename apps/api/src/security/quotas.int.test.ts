@@ -1,15 +1,7 @@
-import { createTestApi, type TestApi } from '../testing/test-api';
+import { type TestApi, useTestApis } from '../testing/test-api';
 import { expectError, SALES_CSV, saveSql, uploadCsv } from './security-fixtures';
 
-const opened: TestApi[] = [];
-async function open(overrides: Record<string, string>, sharing?: TestApi): Promise<TestApi> {
-  const api = await createTestApi(overrides, sharing);
-  opened.push(api);
-  return api;
-}
-afterAll(async () => {
-  for (const api of opened.reverse()) await api.close();
-});
+const open = useTestApis();
 
 const RUN = { parameters: { month: '2024-05' }, execution_mode: 'async' };
 

@@ -1,16 +1,8 @@
 import { rateLimit } from '../middleware/rate-limit';
-import { createTestApi, type TestApi } from '../testing/test-api';
+import { type TestApi, useTestApis } from '../testing/test-api';
 import { expectError } from './security-fixtures';
 
-const opened: TestApi[] = [];
-async function open(overrides: Record<string, string>, sharing?: TestApi): Promise<TestApi> {
-  const api = await createTestApi(overrides, sharing);
-  opened.push(api);
-  return api;
-}
-afterAll(async () => {
-  for (const api of opened.reverse()) await api.close();
-});
+const open = useTestApis();
 
 /** `n` requests at once (well inside one one-second window), answered in order. */
 function burst(api: TestApi, n: number, tenant: 'acme' | 'globex' = 'acme') {

@@ -56,3 +56,19 @@ export async function createTestApi(
     },
   };
 }
+
+/**
+ * For a test file that opens several test APIs: returns the function that opens one (as
+ * createTestApi does) and closes them all, last first, after the file's tests.
+ */
+export function useTestApis(): (overrides?: Record<string, string>, sharing?: TestApi) => Promise<TestApi> {
+  const opened: TestApi[] = [];
+  afterAll(async () => {
+    for (const api of opened.reverse()) await api.close();
+  });
+  return async (overrides = {}, sharing) => {
+    const api = await createTestApi(overrides, sharing);
+    opened.push(api);
+    return api;
+  };
+}
