@@ -55,7 +55,8 @@ export interface ExecuteOptions {
   maxRows?: number;
   /**
    * The most rows held in memory to spill a result; a larger one runs again as CREATE TABLE
-   * AS inside DuckDB (default DEFAULT_HELD_ROWS_MAX; tests set it low).
+   * AS inside DuckDB (default: DEFAULT_HELD_VALUES_MAX values over the result's columns;
+   * tests set it low).
    */
   heldRowsMax?: number;
   signal?: AbortSignal;

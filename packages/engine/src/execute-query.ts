@@ -21,11 +21,11 @@ import { quoteIdentifier, quoteLiteral } from './sql-quote';
 const REINTERRUPT_MS = 20;
 
 /**
- * The most rows of a result held in this process to spill them: past it the query runs
- * again inside DuckDB as CREATE TABLE AS, whose table DuckDB keeps within its memory limit.
- * (A 100,000-group aggregation stays under it and runs once.)
+ * The most values (rows × columns) of a result held in this process to spill them: past it
+ * the query runs again inside DuckDB as CREATE TABLE AS, whose table DuckDB keeps within its
+ * memory limit. (A 100,000-group aggregation of two columns stays under it and runs once.)
  */
-export const DEFAULT_HELD_ROWS_MAX = 200_000;
+export const DEFAULT_HELD_VALUES_MAX = 2_000_000;
 
 function interrupted(signal: AbortSignal): EngineError {
   const reason = typeof signal.reason === 'string' ? signal.reason : 'The query was interrupted.';
@@ -178,11 +178,11 @@ async function runIntoTable(
 
 /**
  * Runs `sql`, streamed from DuckDB: a result of at most `inlineRowLimit` rows (most are) costs
- * one statement, converted to JSON here. A larger one is counted and, when `spillPath` is set,
- * written there as Parquet: from the chunks held here up to `heldRowsMax` rows, else by
- * running the query again into a table inside DuckDB (bounded by its memory limit, spilled
- * to disk past it). The connection is left as it was found, but for the `dataset` view,
- * which the next query on it may reuse.
+ * one statement, converted to JSON here. A larger one is counted and, when `spillPath` is
+ * set, written there as Parquet: from the chunks held here up to DEFAULT_HELD_VALUES_MAX
+ * values, else by running the query again into a table inside DuckDB (bounded by its memory
+ * limit, spilled to disk past it). The connection is left as it was found, but for the
+ * `dataset` view, which the next query on it may reuse.
  */
 export async function executeQuery(
   connection: DuckDBConnection,
@@ -190,7 +190,6 @@ export async function executeQuery(
   dirs: readonly string[],
 ): Promise<QueryResult> {
   const { signal, inlineRowLimit, spillPath, maxRows } = options;
-  const heldRowsMax = Math.max(options.heldRowsMax ?? DEFAULT_HELD_ROWS_MAX, inlineRowLimit);
   if (!Number.isSafeInteger(inlineRowLimit) || inlineRowLimit < 0) {
     throw new EngineError('internal', 'inlineRowLimit must be a non-negative integer.');
   }
@@ -218,11 +217,16 @@ export async function executeQuery(
     let rowCount = 0;
     let columns: string[];
     let types: DuckDBType[];
+    let heldRowsMax: number;
     try {
       throwIfAborted();
       const stream = await prepared.stream();
       columns = uniqueColumnNames(stream.columnNames());
       types = stream.columnTypes();
+      heldRowsMax = Math.max(
+        options.heldRowsMax ?? Math.floor(DEFAULT_HELD_VALUES_MAX / Math.max(columns.length, 1)),
+        inlineRowLimit,
+      );
       for (;;) {
         const chunk = await stream.fetchChunk();
         if (!chunk || chunk.rowCount === 0) break;
