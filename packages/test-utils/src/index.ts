@@ -1,3 +1,4 @@
+export { childEnv } from './child-env';
 export { type PrometheusFamily, type PrometheusSample, parsePrometheusText } from './prometheus-text';
 export { freePort, type PrivateRedis, startRedis } from './redis-server';
 export { type ServiceProcess, startService, startWorker, type WorkerProcess } from './service-process';

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
+import { childEnv } from './child-env';
 
 const MAINS = {
   worker: { path: resolve(__dirname, '../../../apps/worker/src/main.ts'), ready: 'worker ready' },
@@ -27,7 +28,7 @@ export async function startService(
   const { path, ready } = MAINS[kind];
   const child = spawn(process.execPath, ['--import', 'tsx', path], {
     // Info level at least: readiness is read from the process's own log line.
-    env: { PATH: process.env.PATH ?? '', ...env, LOG_LEVEL: 'info' },
+    env: childEnv({ ...env, LOG_LEVEL: 'info' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { ZErrorEnvelope } from '@repo/contracts';
+import { childEnv } from '@repo/test-utils';
 import type { Response } from 'supertest';
 import type { TestApi } from '../testing/test-api';
 
@@ -72,7 +73,7 @@ export interface CliResult {
 export function runKeysCli(args: string[], env: Record<string, string>): Promise<CliResult> {
   const cli = resolve(__dirname, '../api-keys-cli.ts');
   const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: childEnv(env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -1,7 +1,14 @@
 import { spawn } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { freePort, makeTestEnv, type ServiceProcess, startService, TEST_KEYS } from '@repo/test-utils';
+import {
+  childEnv,
+  freePort,
+  makeTestEnv,
+  type ServiceProcess,
+  startService,
+  TEST_KEYS,
+} from '@repo/test-utils';
 
 /** The `analytics` command as installed: the package's bin, which runs the CLI's source through tsx. */
 export const CLI_BIN = resolve(__dirname, '../../bin/analytics.cjs');
@@ -59,7 +66,7 @@ export function runProcess(
   return new Promise((done, fail) => {
     const child = spawn(command, args, {
       cwd: options.cwd ?? REPO_ROOT,
-      env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', ...options.env },
+      env: childEnv(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     let stdout = '';
