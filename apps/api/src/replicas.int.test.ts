@@ -2,7 +2,9 @@ import { rm } from 'node:fs/promises';
 import {
   freePort,
   makeTestEnv,
+  numbersCsv,
   type ServiceProcess,
+  SLOW_SQL,
   startService,
   TEST_KEYS,
   waitFor,
@@ -72,12 +74,12 @@ describe('two API processes and two workers on one Redis', () => {
     });
 
     // 60,000 rows: the cross join runs far longer than the cancel needs, so the cancel never races its end.
-    const csv = ['x', ...Array.from({ length: 60_000 }, (_, i) => String(i))].join('\n');
+    const csv = numbersCsv(60_000);
     const dataset = await call(0, 'POST', '/v1/datasets?name=numbers', csv);
     expect(dataset.status).toBe(201);
     const slow = await call(1, 'POST', '/v1/save', {
       name: 'slow',
-      query: 'SELECT count(*) AS n FROM dataset a, dataset b WHERE (a.x * 7 + b.x) % 13 = 0',
+      query: SLOW_SQL,
       dataset_id: dataset.json.dataset_id,
     });
     const all = await call(0, 'POST', '/v1/queries', {

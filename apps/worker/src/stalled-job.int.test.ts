@@ -1,10 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { parseFailure } from '@repo/queue';
-import { startWorker, waitFor } from '@repo/test-utils';
+import { numbersCsv, SLOW_SQL, startWorker, waitFor } from '@repo/test-utils';
 import { enqueueRun, storeDataset, useTestQueue } from './testing/worker-fixtures';
-
-const SLOW_SQL = 'SELECT count(*) AS n FROM dataset a, dataset b WHERE (a.x * 7 + b.x) % 13 = 0';
 
 /**
  * A job whose workers die more often than BullMQ's stall limit (one) is failed by BullMQ
@@ -34,10 +32,7 @@ describe('worker: a job BullMQ fails after its workers died', () => {
   });
 
   it('announces its end: the webhook is delivered, and the job reads failed as internal', async () => {
-    const datasetId = await storeDataset(
-      testEnv.dataDir,
-      ['x', ...Array.from({ length: 30_000 }, (_, i) => String(i))].join('\n'),
-    );
+    const datasetId = await storeDataset(testEnv.dataDir, numbersCsv(30_000));
     const callbackUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
     const jobId = await enqueueRun(queue, testEnv.config, datasetId, SLOW_SQL, { callback_url: callbackUrl });
 

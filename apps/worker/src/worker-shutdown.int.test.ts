@@ -1,7 +1,5 @@
-import { startWorker, type WorkerProcess, waitFor } from '@repo/test-utils';
+import { numbersCsv, SLOW_SQL, startWorker, type WorkerProcess, waitFor } from '@repo/test-utils';
 import { enqueueRun, storeDataset, useTestQueue } from './testing/worker-fixtures';
-
-const SLOW_SQL = 'SELECT count(*) AS n FROM dataset a, dataset b WHERE (a.x * 7 + b.x) % 13 = 0';
 
 describe('worker process: graceful shutdown', () => {
   const { testEnv, queue } = useTestQueue({ WORKER_CONCURRENCY: '1' });
@@ -9,10 +7,7 @@ describe('worker process: graceful shutdown', () => {
   let datasetId: string;
 
   beforeAll(async () => {
-    datasetId = await storeDataset(
-      testEnv.dataDir,
-      ['x', ...Array.from({ length: 30_000 }, (_, i) => String(i))].join('\n'),
-    );
+    datasetId = await storeDataset(testEnv.dataDir, numbersCsv(30_000));
   });
 
   afterAll(async () => {

@@ -1,5 +1,6 @@
+import { numbersCsv, SLOW_SQL } from '@repo/test-utils';
 import { AnalyticsApiError, AnalyticsClient } from './index';
-import { numbersCsv, SLOW_SQL, startStack, type TestStack } from './testing/test-stack';
+import { startStack, type TestStack } from './testing/test-stack';
 
 describe('jobs.wait follows the event stream', () => {
   let stack: TestStack;

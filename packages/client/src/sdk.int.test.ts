@@ -2,9 +2,9 @@ import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { freePort } from '@repo/test-utils';
+import { freePort, numbersCsv, SALES_CSV, SLOW_SQL } from '@repo/test-utils';
 import { AnalyticsApiError, AnalyticsClient, type Job } from './index';
-import { numbersCsv, SALES_CSV, SLOW_SQL, startStack, type TestStack } from './testing/test-stack';
+import { startStack, type TestStack } from './testing/test-stack';
 
 const MONTHLY_SQL =
   'SELECT region, SUM(revenue) AS total_revenue FROM dataset WHERE month = $month GROUP BY region ORDER BY region';

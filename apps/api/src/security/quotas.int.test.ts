@@ -1,5 +1,6 @@
+import { SALES_CSV } from '@repo/test-utils';
 import { type TestApi, useTestApis } from '../testing/test-api';
-import { expectError, SALES_CSV, saveSql, uploadCsv } from './security-fixtures';
+import { expectError, saveSql, uploadCsv } from './security-fixtures';
 
 const open = useTestApis();
 

@@ -1,19 +1,9 @@
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
 import { ZErrorEnvelope } from '@repo/contracts';
-import { childEnv } from '@repo/test-utils';
+import { childEnv, SALES_CSV } from '@repo/test-utils';
 import type { Response } from 'supertest';
 import type { TestApi } from '../testing/test-api';
-
-export const SALES_CSV = [
-  'region,revenue,month',
-  'North,20000.25,2024-05',
-  'South,15000.00,2024-05',
-  'North,28320.25,2024-05',
-  'South,16205.00,2024-05',
-  'North,99999.99,2024-04',
-  '',
-].join('\n');
 
 export async function uploadCsv(
   api: TestApi,

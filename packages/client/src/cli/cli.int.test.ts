@@ -2,15 +2,12 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '@repo/test-utils';
+import { freePort, numbersCsv, SALES_CSV, SLOW_SQL } from '@repo/test-utils';
 import {
   CLI_BIN,
-  numbersCsv,
   type ProcessResult,
   runAnalytics,
   runProcess,
-  SALES_CSV,
-  SLOW_SQL,
   shellWord,
   startStack,
   type TestStack,

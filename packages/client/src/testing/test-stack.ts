@@ -108,21 +108,3 @@ export function runAnalytics(
 export function shellWord(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
-
-/** A CSV of one integer column `x`: 0 … rows-1. */
-export function numbersCsv(rows: number): string {
-  return ['x', ...Array.from({ length: rows }, (_, i) => String(i))].join('\n');
-}
-
-export const SALES_CSV = [
-  'region,revenue,month',
-  'North,20000.25,2024-05',
-  'South,15000.00,2024-05',
-  'North,28320.25,2024-05',
-  'South,16205.00,2024-05',
-  'North,99999.99,2024-04',
-  '',
-].join('\n');
-
-/** A self cross join that keeps one DuckDB thread busy for seconds, with rising progress. */
-export const SLOW_SQL = 'SELECT count(*) AS n FROM dataset a, dataset b WHERE (a.x * 7 + b.x) % 13 = 0';

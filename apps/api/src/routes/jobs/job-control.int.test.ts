@@ -1,9 +1,8 @@
 import type { TJobStatus } from '@repo/contracts';
-import { startWorker, type WorkerProcess, waitFor } from '@repo/test-utils';
+import { numbersCsv, SLOW_SQL, startWorker, type WorkerProcess, waitFor } from '@repo/test-utils';
 import { createTestApi, type TestApi } from '../../testing/test-api';
 
 /** A self cross join that keeps one DuckDB thread busy for seconds. */
-const SLOW_SQL = 'SELECT count(*) AS n FROM dataset a, dataset b WHERE (a.x * 7 + b.x) % 13 = 0';
 
 /**
  * Job control with two API replicas (a, b) and two worker processes on one Redis: what
@@ -40,7 +39,7 @@ describe('job control across two API replicas and two workers', () => {
   beforeAll(async () => {
     a = await createTestApi({ WORKER_CONCURRENCY: '1' });
     b = await createTestApi({}, a);
-    const numbers = ['x', ...Array.from({ length: 30_000 }, (_, i) => String(i))].join('\n');
+    const numbers = numbersCsv(30_000);
     numbersId = (await a.as().post('/v1/datasets?name=numbers').set('Content-Type', 'text/csv').send(numbers))
       .body.dataset_id;
     slowId = (await a.as().post('/v1/save').send({ name: 'slow', query: SLOW_SQL, dataset_id: numbersId }))

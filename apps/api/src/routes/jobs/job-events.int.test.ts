@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TJobStatus } from '@repo/contracts';
-import { startWorker, TEST_KEYS, type WorkerProcess, waitFor } from '@repo/test-utils';
+import { numbersCsv, startWorker, TEST_KEYS, type WorkerProcess, waitFor } from '@repo/test-utils';
 import { createTestApi, type TestApi } from '../../testing/test-api';
 
 interface SseEvent {
@@ -69,7 +69,7 @@ describe('job events (SSE) and long polls, through another replica', () => {
     server = b.app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    const numbers = ['x', ...Array.from({ length: 30_000 }, (_, i) => String(i))].join('\n');
+    const numbers = numbersCsv(30_000);
     const dataset = (await a.as().post('/v1/datasets?name=n').set('Content-Type', 'text/csv').send(numbers))
       .body;
     slowId = (

@@ -1,5 +1,5 @@
 import { JOB_STATUSES, type TJobStatus } from '@repo/contracts';
-import { startWorker, type WorkerProcess, waitFor } from '@repo/test-utils';
+import { numbersCsv, SLOW_SQL, startWorker, type WorkerProcess, waitFor } from '@repo/test-utils';
 import { createTestApi, type TestApi } from '../../testing/test-api';
 
 /** The seed's sales, plus April rows the month filter must leave out. */
@@ -17,7 +17,6 @@ const SEED_SQL =
   'SELECT region, SUM(revenue) AS total_revenue FROM dataset WHERE month = $month GROUP BY region ORDER BY region';
 
 /** A self cross join that keeps one DuckDB thread busy for seconds, reporting progress. */
-const SLOW_SQL = 'SELECT count(*) AS n FROM dataset a, dataset b WHERE (a.x * 7 + b.x) % 13 = 0';
 
 describe('jobs: the seed flow, end to end, with real worker processes', () => {
   let api: TestApi;
@@ -41,7 +40,7 @@ describe('jobs: the seed flow, end to end, with real worker processes', () => {
       .set('Content-Type', 'text/csv')
       .send(SALES_CSV);
     salesId = sales.body.dataset_id;
-    const numbers = ['x', ...Array.from({ length: 30_000 }, (_, i) => String(i))].join('\n');
+    const numbers = numbersCsv(30_000);
     const big = await api
       .as()
       .post('/v1/datasets?name=numbers')
