@@ -1,6 +1,6 @@
 import { reportFigures, tally } from './harness/figures';
-import { RestartableRedis } from './harness/redis-servers';
-import { type ApiProcess, FaultStack, type Seed } from './harness/stack';
+import type { ApiProcess } from './harness/stack';
+import { useFaultStack } from './harness/use-fault-stack';
 
 const CLIENTS = 8;
 const PER_CLIENT = 15;
@@ -22,24 +22,10 @@ interface Told {
  * told about — a job A created before dying is the one B answers the retry with.
  */
 describe('scenario 3: an API replica SIGKILLed while clients submit', () => {
-  let redis: RestartableRedis;
-  let stack: FaultStack;
-  let seed: Seed;
-
-  beforeAll(async () => {
-    redis = await RestartableRedis.start();
-    stack = new FaultStack(redis.url);
-    await stack.start(2, 2);
-    seed = await stack.seed();
-  });
-
-  afterAll(async () => {
-    await stack?.stop();
-    await redis?.dispose();
-  });
+  const fault = useFaultStack({ apis: 2, workers: 2 });
 
   it('creates no half job: every 202 exists, and every job is one a client was told about', async () => {
-    const [a, b] = stack.apis as [ApiProcess, ApiProcess];
+    const [a, b] = fault.stack.apis as [ApiProcess, ApiProcess];
     const told: Told[] = [];
     let networkFailures = 0;
     let killedAt = 0;
@@ -54,7 +40,7 @@ describe('scenario 3: an API replica SIGKILLed while clients submit', () => {
       for (let sends = 1; sends <= 20; sends += 1) {
         const target = targets[client] ?? b;
         try {
-          const res = await target.submit(seed.fastQueryId, parameters, {
+          const res = await target.submit(fault.seed.fastQueryId, parameters, {
             idempotencyKey: key,
             timeoutMs: 10_000,
           });
@@ -87,16 +73,18 @@ describe('scenario 3: an API replica SIGKILLed while clients submit', () => {
     expect(killedAt).toBeGreaterThan(0);
 
     const toldIds = new Set(told.map((t) => t.jobId));
-    const snapshots = await stack.waitEnded(toldIds, 120_000);
+    const snapshots = await fault.stack.waitEnded(toldIds, 120_000);
     const outcome = tally(toldIds, snapshots);
-    const existing = await stack.allQueuedJobIds();
-    const indexed = await stack.indexedJobIds();
+    const existing = await fault.stack.allQueuedJobIds();
+    const indexed = await fault.stack.indexedJobIds();
     const untold = [...existing].filter((id) => !toldIds.has(id));
     const danglingIndex = [...indexed].filter((id) => !existing.has(id));
     const retried = told.filter((t) => t.sends > 1);
     // A retry that met the reservation (and maybe the job) the dead replica had made for its key.
     const created = await Promise.all(
-      retried.map((t) => stack.admin.hget(`${stack.prefix}:analytics-queries:${t.jobId}`, 'timestamp')),
+      retried.map((t) =>
+        fault.stack.admin.hget(`${fault.stack.prefix}:analytics-queries:${t.jobId}`, 'timestamp'),
+      ),
     );
     const madeByDeadReplica = created.filter((ms) => Number(ms) < killedAt).length;
 

@@ -1,8 +1,9 @@
 import { waitFor } from '@repo/test-utils';
 import { reportFigures, tally } from './harness/figures';
-import { AOF_ARGS, RestartableRedis } from './harness/redis-servers';
-import { type CallResult, FaultStack, jobsLogged, type Seed } from './harness/stack';
+import { AOF_ARGS } from './harness/redis-servers';
+import { type CallResult, jobsLogged } from './harness/stack';
 import { submitMany } from './harness/submit';
+import { useFaultStack } from './harness/use-fault-stack';
 
 /** Longer than a minute, and far longer than the workers' drain delay (5 s). */
 const OUTAGE_MS = 65_000;
@@ -19,39 +20,30 @@ const FAIL_FAST_MS = 2_000;
  * than the drain delay; this is the proof that 6.7 does.)
  */
 describe('scenario 4: Redis down for more than a minute', () => {
-  let redis: RestartableRedis;
-  let stack: FaultStack;
-  let seed: Seed;
-
-  beforeAll(async () => {
-    redis = await RestartableRedis.start(AOF_ARGS);
-    stack = new FaultStack(redis.url, {
+  const fault = useFaultStack({
+    redisArgs: AOF_ARGS,
+    env: {
       WORKER_LOCK_DURATION_MS: '5000',
       WORKER_STALLED_INTERVAL_MS: '2500',
-    });
-    await stack.start(1, 2);
-    seed = await stack.seed();
-  });
-
-  afterAll(async () => {
-    await stack?.stop();
-    await redis?.dispose();
+    },
+    apis: 1,
+    workers: 2,
   });
 
   it('fails fast while Redis is away, then reconnects and goes on processing', async () => {
-    const api = stack.api();
-    const before = await submitMany(api, seed.workQueryId, 4, () => ({ n: 1_000 }));
-    await stack.waitEnded(before, 60_000);
+    const api = fault.stack.api();
+    const before = await submitMany(api, fault.seed.workQueryId, 4, () => ({ n: 1_000 }));
+    await fault.stack.waitEnded(before, 60_000);
     // Jobs running and waiting when Redis goes: a few seconds of work each.
-    const during = await submitMany(api, seed.workQueryId, 8, () => ({ n: 12_000 }));
+    const during = await submitMany(api, fault.seed.workQueryId, 8, () => ({ n: 12_000 }));
     await waitFor('a job to be running', async () =>
-      stack.workers.some((w) => jobsLogged(w, 'query started').size > 1),
+      fault.stack.workers.some((w) => jobsLogged(w, 'query started').size > 1),
     );
 
     const probe = async (into: { what: string; res: CallResult }[]) => {
       const run = async (what: string, call: () => Promise<CallResult>) =>
         into.push({ what, res: await call() });
-      await run('submit', () => api.submit(seed.fastQueryId, { n: 5 }, { timeoutMs: 10_000 }));
+      await run('submit', () => api.submit(fault.seed.fastQueryId, { n: 5 }, { timeoutMs: 10_000 }));
       await run('status', () => api.call('GET', `/v1/jobs/${during[0]}`, { timeoutMs: 10_000 }));
       await run('list', () => api.call('GET', '/v1/jobs?limit=5', { timeoutMs: 10_000 }));
       await run('readyz', () => api.call('GET', '/readyz', { timeoutMs: 10_000 }));
@@ -59,14 +51,14 @@ describe('scenario 4: Redis down for more than a minute', () => {
 
     // First a Redis that hangs (SIGSTOP): its connections stay open and nothing answers.
     const frozen: { what: string; res: CallResult }[] = [];
-    redis.freeze();
+    fault.redis.freeze();
     await probe(frozen);
     await probe(frozen);
-    redis.thaw();
+    fault.redis.thaw();
     const thawed = await waitFor(
       'the API to accept a submission after the freeze',
       async () => {
-        const res = await api.submit(seed.fastQueryId, { n: 6 });
+        const res = await api.submit(fault.seed.fastQueryId, { n: 6 });
         return res.status === 202 ? (res.json.job_id as string) : null;
       },
       30_000,
@@ -75,23 +67,23 @@ describe('scenario 4: Redis down for more than a minute', () => {
 
     // Then a Redis that is gone, for more than a minute.
     const downAt = Date.now();
-    await redis.stopGracefully();
+    await fault.redis.stopGracefully();
     const probes: { what: string; res: CallResult }[] = [];
     while (Date.now() - downAt < OUTAGE_MS) {
       await probe(probes);
       await new Promise((r) => setTimeout(r, 5_000));
     }
-    const alive = [...stack.apis.map((a) => a.process), ...stack.workers].every(
+    const alive = [...fault.stack.apis.map((a) => a.process), ...fault.stack.workers].every(
       (p) => p.child.exitCode === null && p.child.signalCode === null,
     );
-    await redis.restart();
+    await fault.redis.restart();
     const upAt = Date.now();
 
     // The API takes submissions again by itself.
     const firstAccepted = await waitFor(
       'the API to accept a submission again',
       async () => {
-        const res = await api.submit(seed.fastQueryId, { n: 5 }).catch(() => null);
+        const res = await api.submit(fault.seed.fastQueryId, { n: 5 }).catch(() => null);
         return res?.status === 202 ? res : null;
       },
       60_000,
@@ -100,13 +92,13 @@ describe('scenario 4: Redis down for more than a minute', () => {
     const apiRecoveryMs = Date.now() - upAt;
     const after = [
       firstAccepted.json.job_id as string,
-      ...(await submitMany(api, seed.workQueryId, 10, () => ({ n: 1_000 }))),
+      ...(await submitMany(api, fault.seed.workQueryId, 10, () => ({ n: 1_000 }))),
     ];
     const accepted = [...before, ...during, thawed, ...after];
-    const snapshots = await stack.waitEnded(accepted, 180_000);
+    const snapshots = await fault.stack.waitEnded(accepted, 180_000);
     const outcome = tally(accepted, snapshots);
     const firstStartAfter = Math.min(
-      ...stack.workers.flatMap((w) => [...jobsLogged(w, 'query started').values()].filter((t) => t >= upAt)),
+      ...fault.stack.workers.flatMap((w) => [...jobsLogged(w, 'query started').values()].filter((t) => t >= upAt)),
     );
     const ready = await api.call('GET', '/readyz');
 

@@ -1,7 +1,7 @@
 import { reportFigures, tally } from './harness/figures';
-import { AOF_ARGS, RestartableRedis } from './harness/redis-servers';
-import { FaultStack, type Seed } from './harness/stack';
+import { AOF_ARGS } from './harness/redis-servers';
 import { submitUnderLoad } from './harness/submit';
+import { useFaultStack } from './harness/use-fault-stack';
 
 const TOTAL = 80;
 const RESTART_AFTER = 25;
@@ -15,23 +15,14 @@ const RESTART_AFTER = 25;
  * section for what it can cost.
  */
 describe('scenario 5: Redis restart with AOF under load', () => {
-  let redis: RestartableRedis;
-  let stack: FaultStack;
-  let seed: Seed;
-
-  beforeAll(async () => {
-    redis = await RestartableRedis.start(AOF_ARGS);
-    stack = new FaultStack(redis.url, {
+  const fault = useFaultStack({
+    redisArgs: AOF_ARGS,
+    env: {
       WORKER_LOCK_DURATION_MS: '5000',
       WORKER_STALLED_INTERVAL_MS: '2500',
-    });
-    await stack.start(1, 2);
-    seed = await stack.seed();
-  });
-
-  afterAll(async () => {
-    await stack?.stop();
-    await redis?.dispose();
+    },
+    apis: 1,
+    workers: 2,
   });
 
   async function restartUnderLoad(how: 'graceful' | 'SIGKILL') {
@@ -39,7 +30,7 @@ describe('scenario 5: Redis restart with AOF under load', () => {
     let downAt = 0;
     let restarting: Promise<void> = Promise.resolve();
     let restarted = false;
-    const load = await submitUnderLoad(stack.api(), seed.fastQueryId, {
+    const load = await submitUnderLoad(fault.stack.api(), fault.seed.fastQueryId, {
       clients: 4,
       total: TOTAL,
       keyPrefix: how,
@@ -47,9 +38,9 @@ describe('scenario 5: Redis restart with AOF under load', () => {
         if (count !== RESTART_AFTER || restarted) return;
         restarted = true;
         downAt = Date.now();
-        restarting = (how === 'graceful' ? redis.stopGracefully() : redis.kill())
+        restarting = (how === 'graceful' ? fault.redis.stopGracefully() : fault.redis.kill())
           .then(() => new Promise((r) => setTimeout(r, 1_000)))
-          .then(() => redis.restart())
+          .then(() => fault.redis.restart())
           .then(() => {
             restartedAt = Date.now();
           });
@@ -57,7 +48,7 @@ describe('scenario 5: Redis restart with AOF under load', () => {
     });
     await restarting;
     const accepted = new Set(load.told.map((t) => t.jobId));
-    const snapshots = await stack.waitEnded(accepted, 120_000);
+    const snapshots = await fault.stack.waitEnded(accepted, 120_000);
     const outcome = tally(accepted, snapshots);
     const firstAfter = Math.min(...load.told.filter((t) => t.at > restartedAt).map((t) => t.at));
     const toldBeforeStop = load.told.filter((t) => t.at <= downAt).length;
