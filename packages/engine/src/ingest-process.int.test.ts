@@ -107,4 +107,22 @@ describe('ingest in a child process', () => {
       await converter.close();
     }
   });
+
+  it('fails an upload, not the caller, when the converter cannot start', async () => {
+    // Its data folder is a file: the child's engine cannot be created and it exits.
+    const notADirectory = await file('not-a-dir', 'x');
+    const converter = new IngestProcess({ dataDir: notADirectory });
+    try {
+      const sourcePath = await file('start.csv', 'x\n1\n');
+      await expect(
+        converter.ingest({ sourcePath, format: 'csv', targetPath: path.join(t.dir, 'start.parquet') }),
+      ).rejects.toMatchObject({
+        code: 'internal',
+        message: expect.stringContaining('stopped unexpectedly (exit code 1)'),
+      });
+      expect(converter.pid).toBeUndefined();
+    } finally {
+      await converter.close();
+    }
+  });
 });
