@@ -98,7 +98,9 @@ describe('scenario 4: Redis down for more than a minute', () => {
     const snapshots = await fault.stack.waitEnded(accepted, 180_000);
     const outcome = tally(accepted, snapshots);
     const firstStartAfter = Math.min(
-      ...fault.stack.workers.flatMap((w) => [...jobsLogged(w, 'query started').values()].filter((t) => t >= upAt)),
+      ...fault.stack.workers.flatMap((w) =>
+        [...jobsLogged(w, 'query started').values()].filter((t) => t >= upAt),
+      ),
     );
     const ready = await api.call('GET', '/readyz');
 
