@@ -31,6 +31,34 @@ const duckdbSize = (fallback: string) =>
       (v) => v === '' || /^\d+(\.\d+)?\s?(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.test(v),
       'expected a size like 2GB',
     );
+const SIZE_UNITS: Record<string, number> = {
+  B: 1,
+  KB: 1e3,
+  MB: 1e6,
+  GB: 1e9,
+  TB: 1e12,
+  KIB: 2 ** 10,
+  MIB: 2 ** 20,
+  GIB: 2 ** 30,
+  TIB: 2 ** 40,
+};
+
+/** A size like 4GB or 512MiB, as bytes. */
+const byteSize = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((v, ctx) => {
+      const match = /^(\d+(?:\.\d+)?)\s?(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)$/i.exec(v.trim());
+      const bytes = match
+        ? Math.floor(Number(match[1]) * (SIZE_UNITS[match[2]?.toUpperCase() ?? ''] ?? 0))
+        : 0;
+      if (!Number.isSafeInteger(bytes) || bytes < 64 * 2 ** 20) {
+        ctx.addIssue({ code: 'custom', message: 'expected a size of at least 64MiB, like 4GB' });
+        return z.NEVER;
+      }
+      return bytes;
+    });
 const onOff = z.enum(['on', 'off'], { error: 'expected on or off' });
 
 export interface ApiKeyEntry {
@@ -134,6 +162,45 @@ export const ZEnvFields = z.object({
    * default is 90% of the free disk, which one query could fill for every tenant.
    */
   DUCKDB_MAX_TEMP_SIZE: duckdbSize('10GB'),
+  /**
+   * Every query, save-time check and upload conversion runs in a sandbox process of its own
+   * tenant (see packages/engine's sandbox-process.ts). Past this resident size the process is
+   * killed and its work fails, whatever DuckDB's own accounting says. With DUCKDB_MEMORY_LIMIT
+   * unset, DuckDB inside gets 60% of it.
+   */
+  SANDBOX_MEMORY_MAX: byteSize('4GB'),
+  /** Tenant sandbox processes one worker keeps (least recently used stopped first). */
+  WORKER_SANDBOXES_MAX: int(8, 1, 1024),
+  /** Wall-clock limit of one upload's conversion to Parquet. */
+  CONVERT_TIMEOUT_MS: int(300_000, 1_000, 86_400_000),
+  /** Wall-clock limit of binding a query to its dataset when it is saved. */
+  QUERY_CHECK_TIMEOUT_MS: int(10_000, 100, 600_000),
+  /** JSON and NDJSON uploads: deepest nesting of arrays and objects accepted. */
+  UPLOAD_MAX_DEPTH: int(64, 2, 1_000),
+  /** NDJSON and CSV uploads: longest line accepted (DuckDB's own maximum is set to match). */
+  UPLOAD_MAX_LINE_BYTES: int(8_388_608, 1_024, 1_073_741_824),
+  /** A job whose result file would be larger fails with query_error (the file is removed). */
+  RESULT_MAX_BYTES: int(1_073_741_824, 1_024, Number.MAX_SAFE_INTEGER),
+  /** The inline page kept in Redis is cut to this much JSON; the rest is paged from the file. */
+  RESULTS_INLINE_MAX_BYTES: int(1_048_576, 1_024, 1_073_741_824),
+  /**
+   * Unset: files live under DATA_DIR (one machine, or a shared volume). `s3://bucket/prefix`:
+   * datasets and results live in that bucket and DATA_DIR is each process's own cache.
+   */
+  OBJECT_STORE_URL: z
+    .string()
+    .regex(/^s3:\/\/[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](\/[^\s]*)?$/, 'expected s3://<bucket>/<optional prefix>')
+    .optional(),
+  /** An S3-compatible endpoint (MinIO, Ceph, R2, a local server); unset: AWS. */
+  S3_ENDPOINT: z
+    .string()
+    .regex(/^https?:\/\/[^\s]+$/, 'expected an http:// or https:// URL')
+    .optional(),
+  S3_FORCE_PATH_STYLE: bool(false),
+  /** The workers' local copies of datasets from the object store, least recently used evicted. */
+  DATASET_CACHE_MAX_BYTES: int(10_737_418_240, 0, Number.MAX_SAFE_INTEGER),
+  /** How long a presigned result link (`?link=true`) stays valid. */
+  RESULT_LINK_TTL_SECONDS: int(900, 60, 604_800),
   DASHBOARD_PORT: int(3001, 0, 65535),
   DASHBOARD_HOST: z.string().min(1).default('127.0.0.1'),
   /** Unset: the worker serves no HTTP. Set (0 picks a free port): /metrics, /healthz, /readyz. */

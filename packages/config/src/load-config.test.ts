@@ -103,4 +103,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ API_KEYS: 'acme:tooshortsecret' })).toThrow(/<redacted>/);
     expect(() => loadConfig({ API_KEYS: 'acme:tooshortsecret' })).not.toThrow(/tooshortsecret/);
   });
+
+  it('reads sizes as bytes and an object store as an s3:// URL', () => {
+    const defaults = loadConfig({});
+    expect(defaults.SANDBOX_MEMORY_MAX).toBe(4e9);
+    expect(defaults.OBJECT_STORE_URL).toBeUndefined();
+    const config = loadConfig({ SANDBOX_MEMORY_MAX: '512MiB', OBJECT_STORE_URL: 's3://my-bucket/a/b' });
+    expect(config.SANDBOX_MEMORY_MAX).toBe(512 * 2 ** 20);
+    expect(config.OBJECT_STORE_URL).toBe('s3://my-bucket/a/b');
+    expect(() => loadConfig({ SANDBOX_MEMORY_MAX: '1MB' })).toThrow(/SANDBOX_MEMORY_MAX: expected a size/);
+    expect(() => loadConfig({ OBJECT_STORE_URL: '/data' })).toThrow(/OBJECT_STORE_URL: expected s3:/);
+    expect(() => loadConfig({ S3_ENDPOINT: 'ftp://x' })).toThrow(/S3_ENDPOINT: expected an http/);
+  });
 });
