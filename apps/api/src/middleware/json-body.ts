@@ -51,17 +51,33 @@ export function jsonShapeProblem(text: string): string | null {
 }
 
 /**
+ * The one charset a JSON body may declare. RFC 8259 (section 8.1) requires UTF-8 for JSON
+ * exchanged between systems; body-parser would also decode utf-16le/be, utf-32 and utf-7,
+ * and the shape checks read the raw bytes as UTF-8, so a body in another charset would
+ * reach JSON.parse unchecked (a `__proto__` or a duplicate key spelt in UTF-16 passes
+ * unseen). Refusing those charsets with 415 keeps the checks and the parser reading one
+ * text; no client of ours sends anything but UTF-8.
+ */
+const JSON_CHARSET = 'utf-8';
+
+/**
  * express.json with a per-route size limit (413 above it), strict (an object or array at
- * the top), and the shape checks above (400). Bodies of other types are left alone for
- * the route's requireJson to answer 415.
+ * the top), UTF-8 only (415 for any other declared charset, see JSON_CHARSET) and the shape
+ * checks above (400). Bodies of other types are left alone for the route's requireJson to
+ * answer 415.
  */
 export function jsonBody(limit: string): RequestHandler {
   return express.json({
     limit,
     strict: true,
-    verify: (_req, _res, buffer) => {
+    // `charset` is body-parser's reading of Content-Type (utf-8 when none is declared):
+    // exactly the decoder it would use next, so nothing it decodes escapes the checks.
+    verify: (_req, _res, buffer, charset) => {
+      // Plain errors: body-parser sets `status` on what is thrown (AppError's is a getter);
+      // the error handler maps each `type` to the envelope.
+      if (charset !== JSON_CHARSET)
+        throw Object.assign(new Error('The request body must be UTF-8.'), { type: 'charset.unsupported' });
       const problem = jsonShapeProblem(buffer.toString('utf8'));
-      // A plain error: body-parser sets `status` on what is thrown (AppError's is a getter).
       if (problem)
         throw Object.assign(new Error(`The request body is refused: ${problem}.`), { type: JSON_SHAPE });
     },
