@@ -1,6 +1,7 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { ExpressAdapter } from '@bull-board/express';
+import type { AuthFailureCounter } from '@repo/queue';
 import type { Queue } from 'bullmq';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
@@ -10,6 +11,8 @@ import type { DashboardAuth } from './dashboard-auth';
 export interface DashboardOptions {
   queues: Queue[];
   auth: DashboardAuth;
+  /** Failed logins per client address (dashboardAuthFailures); null when that limit is off. */
+  authFailures: AuthFailureCounter | null;
   /** Hides retry, clean, remove and promote: operators can look, not touch. */
   readOnly: boolean;
 }
@@ -33,7 +36,10 @@ export function createDashboardApp(options: DashboardOptions): Express {
       },
     }),
   );
-  if (options.auth.kind === 'basic') app.use(basicAuth(options.auth.user, options.auth.password));
+  if (options.auth.kind === 'basic') {
+    const { user, password } = options.auth;
+    app.use(basicAuth({ user, password, failures: options.authFailures }));
+  }
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });

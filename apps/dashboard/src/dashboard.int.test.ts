@@ -20,6 +20,8 @@ describe('dashboard', () => {
     createDashboardApp({
       queues: [queue],
       auth: { kind: 'basic', user: USER, password: PASSWORD },
+      // The failed-login limit has its own tests (login-failure-limit.int.test.ts).
+      authFailures: null,
       readOnly,
     });
 

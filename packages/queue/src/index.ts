@@ -1,5 +1,10 @@
 export { announceJobEnded } from './announce-job-ended';
 export {
+  AUTH_FAILURE_WINDOW_SECONDS,
+  AuthFailureCounter,
+  type AuthFailureCounterOptions,
+} from './auth-failure-counter';
+export {
   type BatchRecord,
   batchJobId,
   batchKeys,
@@ -8,6 +13,7 @@ export {
   readBatchStatus,
 } from './batch';
 export { CANCELLED_MESSAGE, type CancelOutcome, cancelSignal, cancelUnclaimedJob } from './cancel-job';
+export { clientAddressKey } from './client-address';
 export { dataLayout } from './data-layout';
 export { execMulti, type RedisMulti } from './exec-multi';
 export { formatFailure, isServiceFailure, parseFailure } from './job-failure';
@@ -24,6 +30,7 @@ export {
   type RedisClient,
   whenReady,
 } from './redis-connection';
+export { type RedisLimiterOptions, redisLimiter } from './redis-limiter';
 export { checkRedisPolicy, type RedisPolicy } from './redis-policy';
 export { type RetentionSweepOptions, sweepExpiredJobs } from './retention-sweep';
 export {

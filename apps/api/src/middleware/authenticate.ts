@@ -1,10 +1,10 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { ApiKeyEntry } from '@repo/config';
+import { clientAddressKey } from '@repo/queue';
 import type { RequestHandler } from 'express';
 import { AppError } from '../app-error';
 import { type ApiKeyStore, keyDigest, MANAGED_KEY, type StoredKey } from '../stores/api-key-store';
 import type { AuthFailureLimit } from './auth-failure-limit';
-import { clientAddressKey } from './client-address';
 
 /**
  * How long a replica trusts what it read about a managed key. Revocation is seen within

@@ -1,8 +1,7 @@
-import type { RedisClient } from '@repo/queue';
+import { type RedisClient, redisLimiter } from '@repo/queue';
 import type { RequestHandler } from 'express';
 import { RateLimiterRes } from 'rate-limiter-flexible';
 import { overLimit, policyField, type RateLimitPolicy, remainingField } from './rate-limit-headers';
-import { redisLimiter } from './redis-limiter';
 
 /** The burst pool (RATE_LIMIT_BURST above the rate) refills over this many seconds. */
 export const BURST_WINDOW_SECONDS = 10;

@@ -1,5 +1,5 @@
-import type { RedisClient } from '@repo/queue';
 import { RateLimiterMemory, RateLimiterRedis } from 'rate-limiter-flexible';
+import type { RedisClient } from './redis-connection';
 
 export interface RedisLimiterOptions {
   redis: RedisClient;
