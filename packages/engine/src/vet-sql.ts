@@ -28,7 +28,8 @@ function parseError(result: SerializedSql): EngineError {
 /**
  * Parses `sql` with DuckDB's own parser (the text is bound as a parameter, never pasted into
  * SQL) and checks it is exactly one read-only SELECT (set operations and CTEs included)
- * over `dataset`. Returns its named parameters, sorted and unique.
+ * over `dataset` that calls only allow-listed functions (function-allow-list.ts). Returns its
+ * named parameters, sorted and unique.
  */
 export async function vetSqlText(
   connection: DuckDBConnection,
