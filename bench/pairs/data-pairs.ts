@@ -6,7 +6,7 @@ import { dataLayout } from '@repo/queue';
 import type { Context } from '../lib/context';
 import { alternate, type Comparison, compare } from '../lib/model';
 import { childPids, peakRssMb, resetPeakRss, rssMb } from '../lib/processes';
-import { API_KEY } from '../lib/stack';
+import { API_KEY, TENANT } from '../lib/stack';
 import { spread } from '../lib/stats';
 
 const REGIONS = ['North', 'South', 'East', 'West', 'Central', 'Nordic', 'Iberia', 'Alps'];
@@ -182,7 +182,7 @@ async function runToEnd(ctx: Context, queryId: string): Promise<number> {
  */
 export async function aggregation(ctx: Context, datasetId: string): Promise<Comparison[]> {
   const { settings, stack } = ctx;
-  const parquet = dataLayout.datasetFile(stack.dataDir, datasetId);
+  const parquet = dataLayout.datasetFile(stack.dataDir, TENANT, datasetId);
   const queries = [
     {
       id: 'agg-8-groups',

@@ -4,7 +4,7 @@ import type { Context } from '../lib/context';
 import { lastJsonLine } from '../lib/load';
 import { alternate, type Comparison, type Curve, compare, rotate } from '../lib/model';
 import { type BenchProcess, coreMeter, PATHS, sleep, spawnTs } from '../lib/processes';
-import { RAW_PREFIX, startRawWorker, startWorkers, stopAll } from '../lib/stack';
+import { RAW_PREFIX, startRawWorker, startWorkers, stopAll, TENANT } from '../lib/stack';
 import { spread } from '../lib/stats';
 import type { LatencyResult, LatencySpec } from '../load/latency-types';
 import { RAW_JOB_NAME, RAW_JOB_OPTIONS } from '../raw/raw-env';
@@ -73,7 +73,7 @@ export async function jobThroughput(ctx: Context, rawWorker: BenchProcess): Prom
   // Not a target: BullMQ + DuckDB glue running the same SQL on the same file, to show how
   // much of the gap is DuckDB itself and how much the service's work around it.
   const glueQueue = new Queue(GLUE_QUEUE, { connection: stack.connection, prefix: RAW_PREFIX });
-  const parquet = dataLayout.datasetFile(stack.dataDir, ids.smallDataset);
+  const parquet = dataLayout.datasetFile(stack.dataDir, TENANT, ids.smallDataset);
   const glueWorker = await startRawWorker(
     stack,
     GLUE_QUEUE,

@@ -1,5 +1,5 @@
 import { readdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dataLayout } from '@repo/queue';
 import { waitFor } from '@repo/test-utils';
 import { reportFigures, tally } from './harness/figures';
 import { type CallResult, logEvents } from './harness/stack';
@@ -113,7 +113,9 @@ describe('scenario 6: Redis out of memory (noeviction)', () => {
     // An upload is refused the same way and leaves no file behind.
     expect(upload.status).toBe(503);
     expect(upload.json.error.message).toMatch(/memory/i);
-    expect(await readdir(join(fault.stack.dataDir, 'datasets'))).toEqual([`${fault.seed.datasetId}.parquet`]);
+    expect(await readdir(dataLayout.datasetsDir(fault.stack.dataDir, 'acme'))).toEqual([
+      `${fault.seed.datasetId}.parquet`,
+    ]);
     expect(reads.filter((r) => r.status !== 200).map((r) => r.text)).toEqual([]);
     expect(alive).toBe(true);
     expect(outcome.failures).toEqual([]);

@@ -1,5 +1,5 @@
 import type { Config } from '@repo/config';
-import type { Engine } from '@repo/engine';
+import type { SandboxedEngine } from '@repo/engine';
 import type { QueryQueue, RedisClient } from '@repo/queue';
 import type { QueueEvents } from 'bullmq';
 import type { Logger } from 'pino';
@@ -20,7 +20,7 @@ export interface AppDeps {
   redis: RedisClient;
   queue: QueryQueue;
   queueEvents: QueueEvents;
-  engine: Engine;
+  engine: SandboxedEngine;
   datasets: TenantRecordStore<DatasetRecord>;
   queries: TenantRecordStore<QueryRecord>;
   idempotency: IdempotencyStore;

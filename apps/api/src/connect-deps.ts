@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import type { Config } from '@repo/config';
-import { createEngine } from '@repo/engine';
-import { createQueryQueue, createQueryQueueEvents, createRedisClient, whenReady } from '@repo/queue';
+import { createSandboxedEngine } from '@repo/engine';
+import { createQueryQueue, createQueryQueueEvents, createRedisClient, dataLayout, whenReady } from '@repo/queue';
 import type { Logger } from 'pino';
 import type { AppDeps } from './app-deps';
 import { JobEventHub } from './routes/jobs/job-event-hub';
@@ -27,16 +27,18 @@ export async function connectDeps(config: Config, logger: Logger): Promise<Conne
   const blocking = createRedisClient(config, 'blocking', onRedisError);
   const queue = createQueryQueue(redis, config.QUEUE_PREFIX);
   const queueEvents = createQueryQueueEvents(blocking, config.QUEUE_PREFIX, onRedisError);
-  // The API ingests and vets but never executes queries, so it needs no progress connections.
-  const engine = await createEngine({
+  // Uploads are converted, and saved queries bound to their dataset, in the tenant's sandbox
+  // processes: neither their memory nor a tenant's SQL ever runs in a process serving requests.
+  const engine = await createSandboxedEngine({
     dataDir: config.DATA_DIR,
-    // Uploads are converted in a child process of the API's (with the same limits as the
-    // workers' DuckDB), so an upload's memory never lands in a process serving requests.
-    isolateIngest: true,
+    tenantDir: (tenant) => dataLayout.tenantDir(config.DATA_DIR, tenant),
     threads: config.DUCKDB_THREADS || undefined,
     memoryLimit: config.DUCKDB_MEMORY_LIMIT || undefined,
     maxTempSize: config.DUCKDB_MAX_TEMP_SIZE || undefined,
-    progressConnections: 0,
+    memoryMaxBytes: config.SANDBOX_MEMORY_MAX,
+    maxProcesses: config.WORKER_SANDBOXES_MAX,
+    // An API replica's sandboxes only convert and check: idle ones go soon.
+    idleMs: 30_000,
   });
   await queueEvents.waitUntilReady();
   await whenReady(redis);

@@ -1,7 +1,6 @@
-import { mkdir } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { loadConfigOrExit } from '@repo/config';
-import { createEngine } from '@repo/engine';
+import { createSandboxedEngine } from '@repo/engine';
 import {
   announceJobEnded,
   cancelSignal,
@@ -28,13 +27,16 @@ import { createDeliverWebhookProcessor } from './webhooks/deliver-webhook.proces
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env);
   const logger = pino({ level: config.LOG_LEVEL, base: { app: 'worker', pid: process.pid } });
-  await mkdir(dataLayout.resultsDir(config.DATA_DIR), { recursive: true });
-  // One DuckDB instance stays open for the life of the process; each job gets its own connection.
-  const engine = await createEngine({
+  // Each tenant's queries run in a sandbox process of that tenant's, kept between jobs; each
+  // job gets its own connection there.
+  const engine = await createSandboxedEngine({
     dataDir: config.DATA_DIR,
+    tenantDir: (tenant) => dataLayout.tenantDir(config.DATA_DIR, tenant),
     threads: config.DUCKDB_THREADS || undefined,
     memoryLimit: config.DUCKDB_MEMORY_LIMIT || undefined,
     maxTempSize: config.DUCKDB_MAX_TEMP_SIZE || undefined,
+    memoryMaxBytes: config.SANDBOX_MEMORY_MAX,
+    maxProcesses: config.WORKER_SANDBOXES_MAX,
     // One progress-reporting connection per job slot.
     progressConnections: config.WORKER_CONCURRENCY,
   });

@@ -21,7 +21,8 @@ export function startRetentionSweeps(
       queue,
       prefix: config.QUEUE_PREFIX,
       ttlSeconds: config.RESULT_TTL_SECONDS,
-      removeJobFiles: (jobId) => rm(dataLayout.resultFile(config.DATA_DIR, jobId), { force: true }),
+      removeJobFiles: ({ jobId, tenant }) =>
+        rm(dataLayout.resultFile(config.DATA_DIR, tenant, jobId), { force: true }),
     })
       .then((removed) => {
         if (removed > 0) logger.info({ removed }, 'expired jobs removed');

@@ -9,7 +9,6 @@ import { EngineError } from './engine-error';
 import type { Engine, EngineOptions } from './engine-types';
 import { executeQuery } from './execute-query';
 import { ingestDataset } from './ingest-dataset';
-import { IngestProcess } from './ingest-process';
 import { readResultPage, streamResultRows } from './read-result';
 import { quoteLiteral } from './sql-quote';
 import { vetSqlText } from './vet-sql';
@@ -35,9 +34,9 @@ const REPORTED_SETTINGS = [
  * COPY ... TO a file inside an allowed directory still works with external access off, so
  * nothing wider than `allowed_directories` is needed to write Parquet.
  */
-function sandboxSettings(dirs: readonly string[], options: EngineOptions): string[] {
+function sandboxSettings(dirs: readonly string[], tempDir: string, options: EngineOptions): string[] {
   const settings = [
-    `SET GLOBAL temp_directory = ${quoteLiteral(path.join(dirs[0] ?? '.', '.duckdb-tmp'))}`,
+    `SET GLOBAL temp_directory = ${quoteLiteral(tempDir)}`,
     `SET GLOBAL allowed_directories = [${dirs.map(quoteLiteral).join(', ')}]`,
     'SET GLOBAL enable_external_access = false',
     'SET GLOBAL autoinstall_known_extensions = false',
@@ -80,7 +79,8 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const pooled: DuckDBConnection[] = [];
   const setup = await instance.connect();
   try {
-    for (const setting of sandboxSettings(dirs, options)) await setup.run(setting);
+    const tempDir = path.resolve(options.tempDir ?? path.join(dataDir, '.duckdb-tmp'));
+    for (const setting of sandboxSettings(dirs, tempDir, options)) await setup.run(setting);
     const count = options.progressConnections ?? DEFAULT_PROGRESS_CONNECTIONS;
     for (let i = 0; i < count; i += 1) pooled.push(await openProgressConnection(instance));
     await setup.run('SET GLOBAL lock_configuration = true');
@@ -92,14 +92,6 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   setup.closeSync();
 
   const pool = new ProgressConnectionPool(instance, pooled);
-  const converter = options.isolateIngest
-    ? new IngestProcess({
-        dataDir,
-        threads: options.threads,
-        memoryLimit: options.memoryLimit,
-        maxTempSize: options.maxTempSize,
-      })
-    : null;
   let closed = false;
 
   async function withConnection<T>(work: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
@@ -115,10 +107,7 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   }
 
   return {
-    ingest: (ingestOptions) =>
-      converter
-        ? converter.ingest(ingestOptions)
-        : withConnection((connection) => ingestDataset(connection, ingestOptions, dirs)),
+    ingest: (ingestOptions) => withConnection((connection) => ingestDataset(connection, ingestOptions, dirs)),
     describeDataset: (datasetPath) =>
       withConnection(async (connection) => (await describeParquet(connection, datasetPath)).columns),
     vetSql: (sql) => withConnection((connection) => vetSqlText(connection, sql)),
@@ -162,7 +151,6 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
     async close() {
       if (closed) return;
       closed = true;
-      await converter?.close();
       pool.close();
       instance.closeSync();
     },

@@ -54,12 +54,36 @@ describe('DuckDB error classification', () => {
     expect(toEngineError(original, DIRS)).toBe(original);
   });
 
+  it('names no file a query was refused, not even by the relative path it wrote', () => {
+    const error = toEngineError(
+      new Error(
+        'Permission Error: Cannot access file "../globex/datasets/d.parquet" - disabled by configuration',
+      ),
+      DIRS,
+    );
+    expect(error.message).toBe('Cannot access file "a file" - disabled by configuration.');
+  });
+
   it('never shows the data directory', () => {
     expect(
       scrubPaths('No files found that match the pattern "/srv/data/datasets/dset_1.parquet"', DIRS),
     ).toBe('No files found that match the pattern "dataset"');
     expect(cleanDuckDBMessage('Cannot open /srv/data/x.tmp-1 and /srv/data', DIRS)).toBe(
       'Cannot open dataset and dataset.',
+    );
+
+    // Anyone else's path (another tenant's file, a server file) names nothing at all.
+    expect(
+      scrubPaths(
+        'Permission Error: Cannot access file "/srv/other/tenants/globex/d.parquet" - disabled',
+        DIRS,
+      ),
+    ).toBe('Permission Error: Cannot access file "a file" - disabled');
+    expect(scrubPaths("IO Error: No files found that match the pattern '/etc/*' (x=/tmp/y)", DIRS)).toBe(
+      "IO Error: No files found that match the pattern 'a file' (x=a file)",
+    );
+    expect(scrubPaths('Could not convert "a/b" and 1/2 to INT32', DIRS)).toBe(
+      'Could not convert "a/b" and 1/2 to INT32',
     );
   });
 

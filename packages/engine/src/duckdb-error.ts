@@ -62,7 +62,11 @@ function escapeRegExp(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Replaces any path under one of `dirs` (the data directory) with `dataset`. */
+/**
+ * Replaces any path under one of `dirs` (the tenant's own folder) with `dataset`, then any
+ * other absolute path with `a file`: a message never tells anyone where the server keeps
+ * anything, nor names another tenant's file it refused.
+ */
 export function scrubPaths(text: string, dirs: readonly string[]): string {
   let result = text;
   for (const dir of dirs) {
@@ -71,7 +75,7 @@ export function scrubPaths(text: string, dirs: readonly string[]): string {
       'dataset',
     );
   }
-  return result;
+  return result.replace(/(^|[\s"'(=:])\/[^\s"')]*/g, '$1a file');
 }
 
 /** Ends a phrase as a sentence: capital first letter, one final period (or question mark). */
@@ -108,7 +112,11 @@ export function toEngineError(error: unknown, dirs: readonly string[]): EngineEr
   if (type === 'INTERRUPT') {
     return new EngineError('interrupted', 'The query was interrupted.', { cause: error });
   }
-  const message = cleanDuckDBMessage(text, dirs);
+  let message = cleanDuckDBMessage(text, dirs);
+  // A refused or missing file is named by what the query wrote, relative paths included:
+  // file names are not echoed, whoever's they are.
+  if (type === 'Permission' || type === 'IO')
+    message = message.replace(/(["'])[^"'\n]*\/[^"'\n]*\1/g, '$1a file$1');
   if (type !== null && QUERY_ERROR_TYPES.has(type)) {
     return new EngineError('query_error', message || 'The query failed.', { cause: error });
   }

@@ -18,11 +18,8 @@ export interface EngineOptions {
   memoryLimit?: string;
   /** The most DuckDB may spill to its temp folder, DuckDB syntax; unset: DuckDB's default. */
   maxTempSize?: string;
-  /**
-   * Convert uploads in a child process with a DuckDB of its own (see ingest-process.ts), so
-   * this process never holds the conversion's memory. For the API; workers need not.
-   */
-  isolateIngest?: boolean;
+  /** DuckDB's spill folder; default `<dataDir>/.duckdb-tmp`. A sandbox gets one of its own. */
+  tempDir?: string;
   /**
    * Connections prepared at start-up with progress reporting on (see create-engine.ts for why
    * they cannot be opened later). More concurrent executes than this still run, without progress.
@@ -90,5 +87,35 @@ export interface Engine {
   ): Promise<{ columns: string[]; rows: JsonValue[][] }>;
   /** A spilled result file, chunk by chunk; stopping the iteration releases the connection. */
   streamResult(path: string): AsyncGenerator<{ columns: string[]; rows: JsonValue[][] }>;
+  close(): Promise<void>;
+}
+
+/**
+ * The engine of the API and the workers: a tenant's SQL and uploads run in that tenant's
+ * sandbox process (see sandboxed-engine.ts); vetting SQL text and reading result files,
+ * both on server-chosen input, run in this process.
+ */
+export interface SandboxedEngine {
+  vetSql(sql: string): Promise<{ parameters: string[] }>;
+  describeSettings(): Promise<Record<string, string>>;
+  /** Converts an upload inside the tenant's folder; past `timeoutMs` it fails as invalid_dataset. */
+  ingest(tenant: string, options: IngestOptions, timeoutMs: number): Promise<IngestResult>;
+  /** Binds the query to the dataset without running it; past `timeoutMs` it fails as invalid_query. */
+  checkQueryAgainstDataset(
+    tenant: string,
+    sql: string,
+    datasetPath: string,
+    timeoutMs: number,
+  ): Promise<{ columns: string[] }>;
+  /** Runs the query; an abort ends it within ABORT_GRACE_MS, by killing its process if need be. */
+  execute(tenant: string, options: ExecuteOptions): Promise<QueryResult>;
+  readResultPage(
+    path: string,
+    offset: number,
+    limit: number,
+  ): Promise<{ columns: string[]; rows: JsonValue[][] }>;
+  streamResult(path: string): AsyncGenerator<{ columns: string[]; rows: JsonValue[][] }>;
+  /** Sandbox processes running now. */
+  readonly sandboxes: number;
   close(): Promise<void>;
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import {
   type DuckDBConnection,
   type DuckDBDataChunk,
@@ -73,6 +74,8 @@ function firstRows(chunks: readonly DuckDBDataChunk[], types: DuckDBType[], limi
 async function copyOut(connection: DuckDBConnection, table: string, spillPath: string): Promise<void> {
   const tmpPath = `${spillPath}.tmp-${randomBytes(6).toString('hex')}`;
   try {
+    // Made here rather than per job: only a result that spills needs its tenant's folder.
+    await mkdir(dirname(spillPath), { recursive: true });
     await connection.run(`COPY temp.main.${table} TO ${quoteLiteral(tmpPath)} (FORMAT parquet)`);
     await rename(tmpPath, spillPath);
   } catch (error) {

@@ -1,5 +1,7 @@
 export { type CompiledQuery, compileStructuredQuery } from './compile-structured-query';
 export { createEngine } from './create-engine';
+export { ABORT_GRACE_MS } from './sandbox-process';
+export { createSandboxedEngine, type SandboxedEngineOptions } from './sandboxed-engine';
 export { EngineError, type EngineErrorCode } from './engine-error';
 export type {
   ColumnInfo,
@@ -10,5 +12,6 @@ export type {
   IngestOptions,
   IngestResult,
   QueryResult,
+  SandboxedEngine,
 } from './engine-types';
 export { toJsonValue } from './to-json-value';

@@ -14,7 +14,7 @@ export {
 } from './batch';
 export { CANCELLED_MESSAGE, type CancelOutcome, cancelSignal, cancelUnclaimedJob } from './cancel-job';
 export { clientAddressKey } from './client-address';
-export { dataLayout } from './data-layout';
+export { dataKeys, dataLayout } from './data-layout';
 export { execMulti, type RedisMulti } from './exec-multi';
 export { formatFailure, isServiceFailure, parseFailure } from './job-failure';
 export { addJobToIndexes, type IndexedJob, indexJob, jobIndexKeys, removeJobFromIndexes } from './job-index';

@@ -11,8 +11,8 @@ export interface RetentionSweepOptions {
   queue: QueryQueue;
   prefix: string;
   ttlSeconds: number;
-  /** Deletes whatever files a job left under DATA_DIR; must not fail when there are none. */
-  removeJobFiles: (jobId: string) => Promise<void>;
+  /** Deletes whatever files a job left in its tenant's folder; must not fail when there are none. */
+  removeJobFiles: (job: { jobId: string; tenant: string }) => Promise<void>;
   batchSize?: number;
   now?: number;
 }
@@ -60,7 +60,7 @@ export async function sweepExpiredJobs(options: RetentionSweepOptions): Promise<
           continue;
         }
         if (exists) await queue.remove(job.jobId);
-        await options.removeJobFiles(job.jobId);
+        await options.removeJobFiles(job);
         await execMulti(
           removeJobFromIndexes(redis.multi(), prefix, job).del(cancelSignal.flagKey(prefix, job.jobId)),
         );

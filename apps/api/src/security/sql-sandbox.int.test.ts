@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { newId } from '@repo/contracts';
+import { dataLayout } from '@repo/queue';
 import { startWorker, type WorkerProcess } from '@repo/test-utils';
 import type { QueryRecord } from '../stores/query-store';
 import { createTestApi, type TestApi } from '../testing/test-api';
@@ -26,12 +27,12 @@ afterAll(async () => {
 });
 
 describe('at save time, user SQL may only read its dataset', () => {
-  const globexFile = () => join(api.dataDir, 'datasets', `${globexDatasetId}.parquet`);
+  const globexFile = () => dataLayout.datasetFile(api.dataDir, 'globex', globexDatasetId);
   it.each([
     ['read_csv on a server file', () => `SELECT * FROM read_csv('${outside}')`],
     ['read_parquet on another tenant’s dataset', () => `SELECT * FROM read_parquet('${globexFile()}')`],
     ['read_text', () => "SELECT content FROM read_text('/etc/passwd')"],
-    ['a file named as a table', () => `SELECT * FROM 'datasets/${globexDatasetId}.parquet'`],
+    ['a file named as a table', () => `SELECT * FROM '../../globex/datasets/${globexDatasetId}.parquet'`],
     ['glob', () => "SELECT * FROM glob('/*')"],
     ['COPY', () => "COPY (SELECT * FROM dataset) TO '/tmp/out.csv'"],
     ['ATTACH', () => "ATTACH '/tmp/x.duckdb' AS x"],

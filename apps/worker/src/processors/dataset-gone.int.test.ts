@@ -8,7 +8,7 @@ describe('worker: a run whose dataset was deleted after it was queued', () => {
 
   it('fails at once as query_error, saying so, without retries', async () => {
     const datasetId = await storeDataset(testEnv.dataDir, 'x\n1\n');
-    await rm(dataLayout.datasetFile(testEnv.dataDir, datasetId));
+    await rm(dataLayout.datasetFile(testEnv.dataDir, 'acme', datasetId));
     const worker = await startWorker(testEnv.env);
     try {
       const jobId = await enqueueRun(queue, testEnv.config, datasetId, 'SELECT count(*) AS n FROM dataset');

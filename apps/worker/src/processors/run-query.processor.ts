@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import type { Config } from '@repo/config';
-import type { Engine } from '@repo/engine';
+import type { SandboxedEngine } from '@repo/engine';
 import {
   CANCELLED_MESSAGE,
   dataLayout,
@@ -17,7 +17,7 @@ import { INTERRUPT_REASONS, toJobFailure } from './job-failure-error';
 
 export interface RunQueryDeps {
   config: Pick<Config, 'DATA_DIR' | 'RESULTS_INLINE_MAX_ROWS' | 'RESULT_MAX_ROWS'>;
-  engine: Engine;
+  engine: SandboxedEngine;
   logger: Logger;
   /** Whether a cancel was asked for before this worker took the job (see cancelSignal). */
   isCancelRequested: (jobId: string) => Promise<boolean>;
@@ -65,9 +65,9 @@ function progressReporter(job: Job, logger: Logger) {
 function runQueryWith(deps: RunQueryDeps) {
   const vetted = new Set<string>();
   /**
-   * The SQL was vetted when it was saved; DuckDB's sandbox here stops at DATA_DIR, which holds
-   * every tenant's datasets. So this process vets it again, once per text: the payload may
-   * predate a DuckDB upgrade (new functions) or a stricter check, or not come from the API.
+   * The SQL was vetted when it was saved, and runs where only its tenant's files can be
+   * reached. This process vets it again all the same, once per text: the payload may predate a
+   * DuckDB upgrade (new functions) or a stricter check, or not come from the API.
    */
   async function vetOnce(sql: string): Promise<void> {
     if (vetted.has(sql)) return;
@@ -93,7 +93,8 @@ function runQueryWith(deps: RunQueryDeps) {
     if (job.id && (await deps.isCancelRequested(job.id))) {
       throw new UnrecoverableError(formatFailure('cancelled', CANCELLED_MESSAGE));
     }
-    const datasetPath = dataLayout.datasetFile(deps.config.DATA_DIR, payload.dataset_id);
+    const datasetPath = dataLayout.datasetFile(deps.config.DATA_DIR, payload.tenant, payload.dataset_id);
+    const spillPath = dataLayout.resultFile(deps.config.DATA_DIR, payload.tenant, String(job.id));
 
     const timeout = AbortSignal.timeout(payload.timeout_ms);
     const interrupt = signal ? AbortSignal.any([signal, timeout]) : timeout;
@@ -102,13 +103,13 @@ function runQueryWith(deps: RunQueryDeps) {
     logger.info({ attempt: job.attemptsStarted }, 'query started');
     try {
       await vetOnce(payload.sql);
-      const result = await deps.engine.execute({
+      const result = await deps.engine.execute(payload.tenant, {
         sql: payload.sql,
         params: payload.params,
         datasetPath,
         inlineRowLimit: deps.config.RESULTS_INLINE_MAX_ROWS,
         // Rows past the inline page go to a file, never into Redis.
-        spillPath: dataLayout.resultFile(deps.config.DATA_DIR, String(job.id)),
+        spillPath,
         maxRows: deps.config.RESULT_MAX_ROWS,
         signal: interrupt,
         onProgress: progress.report,

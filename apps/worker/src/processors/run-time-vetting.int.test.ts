@@ -4,16 +4,16 @@ import { enqueueRun, storeDataset, useTestQueue } from '../testing/worker-fixtur
 
 /**
  * A payload that never went through the API's save-time check (an old saved query, a newer
- * DuckDB, a bug there): the worker checks the SQL again before DuckDB runs it, because its
- * DuckDB may read anything under DATA_DIR — every tenant's datasets.
+ * DuckDB, a bug there): the worker checks the SQL again before DuckDB runs it (the tenant's
+ * sandbox would refuse another tenant's file anyway; the check names the function).
  */
 describe('worker: SQL vetted again at run time', () => {
   const { testEnv, queue } = useTestQueue();
 
   it("refuses a query that reads another dataset's file, and still runs allowed ones", async () => {
     const own = await storeDataset(testEnv.dataDir, 'x\n1\n2\n');
-    const others = await storeDataset(testEnv.dataDir, 'secret\nglobex-only\n');
-    const othersFile = dataLayout.datasetFile(testEnv.dataDir, others);
+    const others = await storeDataset(testEnv.dataDir, 'secret\nglobex-only\n', 'globex');
+    const othersFile = dataLayout.datasetFile(testEnv.dataDir, 'globex', others);
     const worker = await startWorker(testEnv.env);
     try {
       const add = (sql: string) => enqueueRun(queue, testEnv.config, own, sql);

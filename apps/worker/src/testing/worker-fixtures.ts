@@ -30,18 +30,21 @@ export function useTestQueue(overrides: Record<string, string> = {}) {
   return { testEnv, redis, queue };
 }
 
-/** A dataset stored as the API would store it (the engine's ingest), without the API. */
-export async function storeDataset(dataDir: string, csv: string): Promise<string> {
+/**
+ * A dataset stored as the API would store it (the engine's ingest, in the tenant's folder),
+ * without the API. The tenant is enqueueRun's unless said otherwise.
+ */
+export async function storeDataset(dataDir: string, csv: string, tenant = 'acme'): Promise<string> {
   const datasetId = newId('dataset');
   const source = join(dataDir, `${datasetId}.csv`);
   await writeFile(source, csv);
-  await mkdir(dataLayout.datasetsDir(dataDir), { recursive: true });
+  await mkdir(dataLayout.datasetsDir(dataDir, tenant), { recursive: true });
   const engine = await createEngine({ dataDir, progressConnections: 0 });
   try {
     await engine.ingest({
       sourcePath: source,
       format: 'csv',
-      targetPath: dataLayout.datasetFile(dataDir, datasetId),
+      targetPath: dataLayout.datasetFile(dataDir, tenant, datasetId),
     });
   } finally {
     await engine.close();

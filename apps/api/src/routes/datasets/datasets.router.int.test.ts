@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dataLayout } from '@repo/queue';
 import { createTestApi, type TestApi } from '../../testing/test-api';
 
 const CSV =
@@ -76,7 +76,7 @@ describe('datasets', () => {
     expect(array.body.row_count).toBe(3);
 
     // Parquet in, as another dataset's stored file.
-    const parquet = await readFile(join(api.dataDir, 'datasets', `${ndjson.body.dataset_id}.parquet`));
+    const parquet = await readFile(dataLayout.datasetFile(api.dataDir, 'acme', ndjson.body.dataset_id));
     const pq = await api
       .as()
       .post('/v1/datasets?name=pq')
@@ -87,7 +87,7 @@ describe('datasets', () => {
   });
 
   it('refuses a malformed file saying where, and leaves nothing behind', async () => {
-    const before = await filesUnder(join(api.dataDir, 'datasets'));
+    const before = await filesUnder(dataLayout.datasetsDir(api.dataDir, 'acme'));
     const res = await api
       .as()
       .post('/v1/datasets?name=bad')
@@ -97,8 +97,8 @@ describe('datasets', () => {
     expect(res.body.error.code).toBe('invalid_dataset');
     expect(res.body.error.message).toMatch(/line 3/i);
     expect(res.body.error.message).not.toContain(api.dataDir);
-    expect(await filesUnder(join(api.dataDir, 'datasets'))).toEqual(before);
-    expect(await filesUnder(join(api.dataDir, 'uploads'))).toEqual([]);
+    expect(await filesUnder(dataLayout.datasetsDir(api.dataDir, 'acme'))).toEqual(before);
+    expect(await filesUnder(dataLayout.uploadsDir(api.dataDir, 'acme'))).toEqual([]);
 
     const json = await api
       .as()
@@ -112,7 +112,7 @@ describe('datasets', () => {
       .set('Content-Type', 'application/vnd.apache.parquet')
       .send(Buffer.from('this is not parquet'));
     expect(notParquet.status).toBe(422);
-    expect(await filesUnder(join(api.dataDir, 'datasets'))).toEqual(before);
+    expect(await filesUnder(dataLayout.datasetsDir(api.dataDir, 'acme'))).toEqual(before);
   });
 
   it('answers 415, 413, 400 and 422 for bad uploads', async () => {
@@ -138,7 +138,7 @@ describe('datasets', () => {
 
     const empty = await api.as().post('/v1/datasets?name=x').set('Content-Type', 'text/csv').send('');
     expect(empty.status).toBe(422);
-    expect(await filesUnder(join(api.dataDir, 'uploads'))).toEqual([]);
+    expect(await filesUnder(dataLayout.uploadsDir(api.dataDir, 'acme'))).toEqual([]);
   });
 
   it('keeps tenants apart and deletes', async () => {
@@ -165,7 +165,7 @@ describe('datasets', () => {
 
     expect((await api.as().delete(`/v1/datasets/${id}`)).status).toBe(204);
     expect((await api.as().get(`/v1/datasets/${id}`)).status).toBe(404);
-    expect(await filesUnder(join(api.dataDir, 'datasets'))).not.toContain(`${id}.parquet`);
+    expect(await filesUnder(dataLayout.datasetsDir(api.dataDir, 'acme'))).not.toContain(`${id}.parquet`);
   });
 
   it('lists newest first, page by page', async () => {

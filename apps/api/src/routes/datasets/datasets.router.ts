@@ -41,8 +41,9 @@ export function datasetsRouter(deps: AppDeps): Router {
   }
 
   /**
-   * Body → uploads/<uuid> (streamed) → DuckDB converts it to datasets/<id>.parquet →
-   * metadata in Redis. A failure at any step removes what the earlier steps wrote.
+   * Body → the tenant's uploads/<uuid> (streamed) → DuckDB, in the tenant's sandbox, converts
+   * it to the tenant's datasets/<id>.parquet → metadata in Redis. A failure at any step
+   * removes what the earlier steps wrote.
    */
   router.post('/', async (req, res) => {
     const format = formatOf(req);
@@ -50,16 +51,16 @@ export function datasetsRouter(deps: AppDeps): Router {
     const tenant = tenantOf(res);
     await quotas.checkDatasetRoom(tenant);
     const datasetId = newId('dataset');
-    const uploadPath = join(dataLayout.uploadsDir(config.DATA_DIR), `${randomUUID()}.${format}`);
-    const targetPath = dataLayout.datasetFile(config.DATA_DIR, datasetId);
-    await mkdir(dataLayout.uploadsDir(config.DATA_DIR), { recursive: true });
-    await mkdir(dataLayout.datasetsDir(config.DATA_DIR), { recursive: true });
+    const uploadPath = join(dataLayout.uploadsDir(config.DATA_DIR, tenant), `${randomUUID()}.${format}`);
+    const targetPath = dataLayout.datasetFile(config.DATA_DIR, tenant, datasetId);
+    await mkdir(dataLayout.uploadsDir(config.DATA_DIR, tenant), { recursive: true });
+    await mkdir(dataLayout.datasetsDir(config.DATA_DIR, tenant), { recursive: true });
     try {
       const received = await receiveUpload(req, uploadPath, config.MAX_UPLOAD_BYTES);
       if (received === 0)
         throw new AppError('invalid_dataset', 'The upload is empty: send the file as the request body.');
       const ingested = await engine
-        .ingest({ sourcePath: uploadPath, format, targetPath })
+        .ingest(tenant, { sourcePath: uploadPath, format, targetPath }, config.CONVERT_TIMEOUT_MS)
         .catch((error: unknown) => {
           throw fromEngineError(error);
         });
@@ -107,7 +108,7 @@ export function datasetsRouter(deps: AppDeps): Router {
     const removed = isId('dataset', id) ? await datasets.remove(tenantOf(res), id) : null;
     if (!removed) throw notFound('dataset', id);
     await quotas.releaseDatasetBytes(removed.tenant, removed.size_bytes);
-    await rm(dataLayout.datasetFile(config.DATA_DIR, id), { force: true });
+    await rm(dataLayout.datasetFile(config.DATA_DIR, removed.tenant, id), { force: true });
     res.status(204).end();
   });
 

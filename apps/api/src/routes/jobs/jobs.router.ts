@@ -145,7 +145,7 @@ export function jobsRouter(deps: AppDeps): Router {
       );
     }
     const results = status.results;
-    const file = results.truncated ? dataLayout.resultFile(config.DATA_DIR, id) : null;
+    const file = results.truncated ? dataLayout.resultFile(config.DATA_DIR, tenantOf(res), id) : null;
     if (file) {
       await access(file).catch(() => {
         throw new AppError('not_found', `The results of job ${id} are no longer kept.`);

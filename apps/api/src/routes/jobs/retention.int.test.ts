@@ -67,7 +67,7 @@ describe('retention: expired jobs leave no key and no file behind', () => {
     for (const job of finished) {
       expect(Date.parse(job.expires_at) - Date.parse(job.completed_at)).toBe(2_000);
     }
-    const resultFile = dataLayout.resultFile(api.dataDir, ids[0] ?? '');
+    const resultFile = dataLayout.resultFile(api.dataDir, 'acme', ids[0] ?? '');
     await access(resultFile);
     expect(finished[0].results.truncated).toBe(true);
     expect((await keysOf(ids[0] ?? '')).length).toBeGreaterThan(0);

@@ -1,5 +1,6 @@
 import type { JsonValue, TStructuredQuery } from '@repo/contracts';
-import { compileStructuredQuery, type Engine } from '@repo/engine';
+import type { Config } from '@repo/config';
+import { compileStructuredQuery, type SandboxedEngine } from '@repo/engine';
 import { AppError } from '../../app-error';
 import { fromEngineError } from '../../engine-errors';
 import type { DatasetRecord } from '../../stores/dataset-store';
@@ -24,7 +25,8 @@ const ACCEPTED_FORMS =
  * so an unknown column is a 422 now rather than a failed job later.
  */
 export async function prepareQuery(
-  engine: Engine,
+  { engine, config }: { engine: SandboxedEngine; config: Pick<Config, 'QUERY_CHECK_TIMEOUT_MS'> },
+  tenant: string,
   query: string | TStructuredQuery,
   dataset: { record: DatasetRecord; path: string } | null,
 ): Promise<PreparedQuery> {
@@ -38,7 +40,10 @@ export async function prepareQuery(
       const columns = dataset?.record.columns.map((c) => c.name);
       prepared = compileStructuredQuery(query, columns);
     }
-    if (dataset) await engine.checkQueryAgainstDataset(prepared.sql, dataset.path);
+    if (dataset) {
+      // In the tenant's sandbox, bounded in time: binding may fold constant expressions.
+      await engine.checkQueryAgainstDataset(tenant, prepared.sql, dataset.path, config.QUERY_CHECK_TIMEOUT_MS);
+    }
     return prepared;
   } catch (error) {
     throw fromEngineError(error);

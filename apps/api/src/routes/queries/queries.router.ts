@@ -19,9 +19,9 @@ export function saveQueryHandler(deps: AppDeps): RequestHandler[] {
         ? await deps.datasets.get(tenant, body.dataset_id)
         : null;
       if (!record) throw notFound('dataset', body.dataset_id);
-      dataset = { record, path: dataLayout.datasetFile(deps.config.DATA_DIR, record.dataset_id) };
+      dataset = { record, path: dataLayout.datasetFile(deps.config.DATA_DIR, tenant, record.dataset_id) };
     }
-    const prepared = await prepareQuery(deps.engine, body.query, dataset);
+    const prepared = await prepareQuery(deps, tenant, body.query, dataset);
     const queryId = newId('query');
     const record: QueryRecord = {
       tenant,
