@@ -13,7 +13,7 @@ import {
 } from '@repo/queue';
 import { type Job, UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
-import { postWebhook, WebhookRefused } from './post-webhook';
+import { postWebhook, WebhookFailure, WebhookRefused } from './post-webhook';
 
 export interface DeliverWebhookDeps {
   config: Pick<
@@ -27,7 +27,8 @@ export interface DeliverWebhookDeps {
 /**
  * Delivers a terminal job's status body to its callback_url, signed with the tenant's
  * secret; each attempt is recorded on the job (`webhook` in its status). A non-2xx answer
- * or a network error is retried with backoff by BullMQ; a refused address is not.
+ * or a network error is retried with backoff by BullMQ; a refused address is not. The
+ * job's `last_error` names the kind of failure only (never an address: see WebhookFailure).
  */
 export function createDeliverWebhookProcessor(deps: DeliverWebhookDeps) {
   const { config, redis } = deps;
@@ -75,8 +76,9 @@ export function createDeliverWebhookProcessor(deps: DeliverWebhookDeps) {
     const raw = JSON.stringify(target.body);
     const timestamp = Math.floor(Date.now() / 1000);
     const secret = await webhookSecret(redis, config.QUEUE_PREFIX, payload.tenant);
+    let response: { status: number };
     try {
-      const response = await postWebhook({
+      response = await postWebhook({
         url: payload.callback_url,
         body: raw,
         headers: {
@@ -88,25 +90,29 @@ export function createDeliverWebhookProcessor(deps: DeliverWebhookDeps) {
         allowedHosts: config.WEBHOOK_ALLOWED_HOSTS,
         timeoutMs: config.WEBHOOK_TIMEOUT_MS,
       });
-      const delivered = response.status >= 200 && response.status < 300;
-      await target.record({
-        attempts,
-        last_status: response.status,
-        delivered_at: delivered ? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') : null,
-        last_error: delivered ? null : `the receiver answered ${response.status}`,
-      });
-      if (!delivered) throw new Error(`the receiver answered ${response.status}`);
-      logger.info({ attempts, httpStatus: response.status }, 'webhook delivered');
-      return response;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (!message.startsWith('the receiver answered')) {
-        await target.record({ attempts, last_status: null, delivered_at: null, last_error: message });
-      }
-      logger.warn({ attempts, err: message }, 'webhook not delivered');
-      if (error instanceof WebhookRefused) throw new UnrecoverableError(message);
+      // The tenant reads the kind of problem; the address it involved goes to the log only.
+      const tenantMessage = error instanceof WebhookFailure ? error.tenantMessage : 'the delivery failed';
+      await target.record({ attempts, last_status: null, delivered_at: null, last_error: tenantMessage });
+      const detail = error instanceof Error ? error.message : String(error);
+      logger.warn({ attempts, err: detail }, 'webhook not delivered');
+      if (error instanceof WebhookRefused) throw new UnrecoverableError(detail);
       throw error;
     }
+    const delivered = response.status >= 200 && response.status < 300;
+    const answered = `the receiver answered HTTP ${response.status}`;
+    await target.record({
+      attempts,
+      last_status: response.status,
+      delivered_at: delivered ? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') : null,
+      last_error: delivered ? null : answered,
+    });
+    if (!delivered) {
+      logger.warn({ attempts, httpStatus: response.status }, 'webhook not delivered');
+      throw new Error(answered);
+    }
+    logger.info({ attempts, httpStatus: response.status }, 'webhook delivered');
+    return response;
   };
 }
 

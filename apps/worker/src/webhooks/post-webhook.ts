@@ -4,8 +4,51 @@ import { request as httpsRequest } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { forbiddenAddressReason, isAllowedHost } from '@repo/queue';
 
-export class WebhookRefused extends Error {
+/**
+ * A delivery that failed before an HTTP answer. `message` is for operators (the worker's
+ * log, the webhook job's failedReason) and may name the addresses a host resolved to;
+ * `tenantMessage` says only what kind of problem it was, for the job's `last_error` — a
+ * tenant must not learn through a callback_url what a name resolves to (internal DNS
+ * included), nor anything else of the worker's network.
+ */
+export class WebhookFailure extends Error {
+  override name = 'WebhookFailure';
+
+  constructor(
+    readonly tenantMessage: string,
+    detail: string,
+    options?: { cause?: unknown },
+  ) {
+    super(detail, options);
+  }
+}
+
+/** A delivery never attempted, and never retried: the URL or the address it resolves to is not allowed. */
+export class WebhookRefused extends WebhookFailure {
   override name = 'WebhookRefused';
+}
+
+/** The kind of a network error, in words that hold no address: Node's own messages do (`connect ECONNREFUSED 10.0.0.5:80`). */
+function networkProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
+  switch (code) {
+    case 'ECONNREFUSED':
+      return 'connection refused';
+    case 'ETIMEDOUT':
+      return 'timed out';
+    case 'ECONNRESET':
+    case 'EPIPE':
+      return 'the connection was reset';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+    case 'EHOSTDOWN':
+    case 'ENETDOWN':
+      return 'the host is unreachable';
+    default:
+      if (/^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_|ERR_OSSL_)/.test(code))
+        return 'the TLS handshake failed';
+      return 'the connection failed';
+  }
 }
 
 export interface WebhookResponse {
@@ -17,7 +60,8 @@ export interface WebhookResponse {
  * checked (unless the host is allow-listed); the connection then goes to the address
  * that was checked — the socket's lookup is pinned — so a DNS answer that changes between
  * the check and the connect cannot redirect it. Redirects are not followed: a 3xx is a
- * failed delivery like any other non-2xx.
+ * failed delivery like any other non-2xx. Anything short of an HTTP answer is a
+ * WebhookFailure (see there for what a tenant is told and what operators are).
  */
 export async function postWebhook(options: {
   url: string;
@@ -28,17 +72,24 @@ export async function postWebhook(options: {
 }): Promise<WebhookResponse> {
   const url = new URL(options.url);
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new WebhookRefused('only http and https callback URLs are delivered');
+    const only = 'only http and https callback URLs are delivered';
+    throw new WebhookRefused(only, only);
   }
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const addresses = await lookup(host, { all: true, verbatim: true }).catch(() => {
-    throw new Error(`could not resolve ${host}`);
+  const unresolved = 'the host name could not be resolved';
+  const addresses = await lookup(host, { all: true, verbatim: true }).catch((error: unknown) => {
+    throw new WebhookFailure(unresolved, `could not resolve ${host}: ${String(error)}`, { cause: error });
   });
-  if (addresses.length === 0) throw new Error(`could not resolve ${host}`);
+  if (addresses.length === 0) throw new WebhookFailure(unresolved, `could not resolve ${host}`);
   if (!isAllowedHost(host, options.allowedHosts)) {
     for (const { address } of addresses) {
       const reason = forbiddenAddressReason(address);
-      if (reason) throw new WebhookRefused(`${host} resolves to ${address}: ${reason} (refused)`);
+      if (reason) {
+        throw new WebhookRefused(
+          'the host resolves to a private or loopback address (refused)',
+          `${host} resolves to ${address}: ${reason} (refused)`,
+        );
+      }
     }
   }
   const pinned = addresses[0] as { address: string; family: number };
@@ -48,6 +99,15 @@ export async function postWebhook(options: {
   };
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
+    // The request's and the response's errors alike (a reset mid-body, the timeout below).
+    const fail = (error: Error) =>
+      reject(
+        error instanceof WebhookFailure
+          ? error
+          : new WebhookFailure(networkProblem(error), `${host} (${pinned.address}): ${error.message}`, {
+              cause: error,
+            }),
+      );
     const req = send(
       url,
       {
@@ -63,11 +123,18 @@ export async function postWebhook(options: {
       (res) => {
         res.resume();
         res.on('end', () => resolve({ status: res.statusCode ?? 0 }));
-        res.on('error', reject);
+        res.on('error', fail);
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));
-    req.on('error', reject);
+    req.on('timeout', () =>
+      req.destroy(
+        new WebhookFailure(
+          'timed out',
+          `no answer from ${host} (${pinned.address}) within ${options.timeoutMs} ms`,
+        ),
+      ),
+    );
+    req.on('error', fail);
     req.end(options.body);
   });
 }

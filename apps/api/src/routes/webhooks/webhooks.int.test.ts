@@ -1,10 +1,10 @@
 import { createHmac } from 'node:crypto';
 import { lookup } from 'node:dns/promises';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { hostname } from 'node:os';
 import type { TJobStatus } from '@repo/contracts';
-import { startWorker, type WorkerProcess, waitFor } from '@repo/test-utils';
+import { freePort, startWorker, type WorkerProcess, waitFor } from '@repo/test-utils';
 import { createTestApi, type TestApi } from '../../testing/test-api';
 
 interface Received {
@@ -185,7 +185,115 @@ describe('webhooks', () => {
       return (status.webhook?.attempts ?? 0) > 0 ? status : null;
     });
     expect(job.webhook).toMatchObject({ attempts: 1, last_status: null, delivered_at: null });
-    expect(job.webhook?.last_error).toMatch(/loopback.*refused/);
+    // The tenant learns the kind of problem, not what the name resolves to...
+    expect(job.webhook?.last_error).toBe('the host resolves to a private or loopback address (refused)');
+    expect(JSON.stringify(job)).not.toContain(resolved.address);
+    // ...which the operator finds in the worker's log.
+    await waitFor('the worker to log the address', async () =>
+      worker.output().includes(`${name} resolves to ${resolved.address}`),
+    );
     expect(receiver.received.length).toBe(before);
+  });
+});
+
+/**
+ * What a tenant reads of a delivery that failed on the network: the kind of problem,
+ * never an address. The receivers sit behind `localhost` (allow-listed here), so what the
+ * name resolves to is something the tenant did not write; only loopback is ever contacted.
+ */
+describe('webhook failures as a tenant reads them', () => {
+  let api: TestApi;
+  let worker: WorkerProcess;
+  let queryId: string;
+  let loopback: string;
+  const servers: Server[] = [];
+
+  beforeAll(async () => {
+    api = await createTestApi({ WEBHOOK_ALLOWED_HOSTS: 'localhost', WEBHOOK_TIMEOUT_MS: '1000' });
+    worker = await startWorker(api.env);
+    loopback = (await lookup('localhost', { verbatim: true })).address;
+    expect(loopback === '::1' || loopback.startsWith('127.')).toBe(true);
+    const dataset = (
+      await api.as().post('/v1/datasets?name=s').set('Content-Type', 'text/csv').send('r,v\nN,1\n')
+    ).body;
+    queryId = (
+      await api
+        .as()
+        .post('/v1/save')
+        .send({ name: 'q', query: 'SELECT r FROM dataset', dataset_id: dataset.dataset_id })
+    ).body.query_id;
+  });
+
+  afterAll(async () => {
+    await worker.stop();
+    for (const server of servers) {
+      server.closeAllConnections();
+      server.close();
+    }
+    await api.close();
+  });
+
+  /** A receiver on the address `localhost` resolves to first (the one a delivery connects to). */
+  async function listen(handle: (res: ServerResponse) => void): Promise<number> {
+    const server = createServer((req, res) => {
+      req.resume();
+      handle(res);
+    });
+    servers.push(server);
+    await new Promise<void>((resolve) => server.listen(0, loopback, resolve));
+    return (server.address() as AddressInfo).port;
+  }
+
+  async function deliveredTo(port: number): Promise<NonNullable<TJobStatus['webhook']>> {
+    const run = await api
+      .as()
+      .post(`/v1/query/${queryId}`)
+      .send({ execution_mode: 'async', callback_url: `http://localhost:${port}/hook` });
+    expect(run.status).toBe(202);
+    return waitFor('the attempt to be recorded', async () => {
+      const status = (await api.as().get(`/v1/jobs/${run.body.job_id}`)).body as TJobStatus;
+      return status.webhook && status.webhook.attempts > 0 ? status.webhook : null;
+    });
+  }
+
+  function expectNoAddress(text: string | null | undefined) {
+    expect(text).toEqual(expect.any(String));
+    for (const address of [loopback, '127.0.0.1', '::1']) expect(text).not.toContain(address);
+    expect(text).not.toMatch(/\d+\.\d+\.\d+\.\d+|ECONN|:\d{2,5}\b/);
+  }
+
+  it('says "connection refused" for a port nothing listens on, the address only in the log', async () => {
+    const port = await freePort();
+    const webhook = await deliveredTo(port);
+    expect(webhook).toEqual({
+      attempts: 1,
+      last_status: null,
+      delivered_at: null,
+      last_error: 'connection refused',
+    });
+    expectNoAddress(webhook.last_error);
+    await waitFor('the worker to log the address', async () =>
+      worker.output().includes(`localhost (${loopback}): connect ECONNREFUSED`),
+    );
+  });
+
+  it('says "timed out" for a receiver that never answers', async () => {
+    const port = await listen(() => undefined);
+    const webhook = await deliveredTo(port);
+    expect(webhook).toMatchObject({ last_status: null, delivered_at: null, last_error: 'timed out' });
+    expectNoAddress(webhook.last_error);
+  });
+
+  it('says which HTTP status the receiver answered', async () => {
+    const port = await listen((res) => {
+      res.statusCode = 500;
+      res.end('internal details of the receiver');
+    });
+    const webhook = await deliveredTo(port);
+    expect(webhook).toMatchObject({
+      last_status: 500,
+      delivered_at: null,
+      last_error: 'the receiver answered HTTP 500',
+    });
   });
 });
