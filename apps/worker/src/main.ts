@@ -60,6 +60,7 @@ async function main(): Promise<void> {
     createRunQueryProcessor({
       config,
       engine,
+      redis: connection,
       logger,
       isCancelRequested: (jobId) => cancelSignal.isRequested(connection, config.QUEUE_PREFIX, jobId),
       metrics,

@@ -50,6 +50,13 @@ export interface ExecuteOptions {
   spillPath?: string;
   /** A result with more rows fails with query_error before anything is written. */
   maxRows?: number;
+  /** A spilled file larger than this is removed and the run fails with query_error. */
+  maxResultBytes?: number;
+  /**
+   * The inline rows are cut to this much JSON (they are kept in Redis); the rest is read
+   * from the spilled file, which is then written however few rows the result has.
+   */
+  inlineMaxBytes?: number;
   /**
    * The most rows held in memory to spill a result; a larger one runs again as CREATE TABLE
    * AS inside DuckDB (default: DEFAULT_HELD_VALUES_MAX values over the result's columns;
@@ -69,6 +76,8 @@ export interface QueryResult {
   /** Rows of the whole result, inline or not. */
   rowCount: number;
   spilledTo?: string;
+  /** The spilled file's size. */
+  spilledBytes?: number;
 }
 
 export interface Engine {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import {
   type DuckDBConnection,
@@ -70,14 +70,43 @@ function firstRows(chunks: readonly DuckDBDataChunk[], types: DuckDBType[], limi
   return rows;
 }
 
-/** Writes a temporary table as Parquet through a temporary file renamed into place, then drops it. */
-async function copyOut(connection: DuckDBConnection, table: string, spillPath: string): Promise<void> {
+/** The first rows whose JSON, row by row, fits `maxBytes` (at least none, at most all). */
+export function rowsWithin(rows: JsonValue[][], maxBytes: number | undefined): JsonValue[][] {
+  if (maxBytes === undefined) return rows;
+  let bytes = 2;
+  for (let i = 0; i < rows.length; i += 1) {
+    bytes += Buffer.byteLength(JSON.stringify(rows[i])) + 1;
+    if (bytes > maxBytes) return rows.slice(0, i);
+  }
+  return rows;
+}
+
+function tooManyBytes(size: number, maxBytes: number): EngineError {
+  return new EngineError(
+    'query_error',
+    `The result takes ${size} bytes as Parquet, more than the ${maxBytes} this server keeps for one job (RESULT_MAX_BYTES); aggregate further, select fewer columns or add a LIMIT`,
+  );
+}
+
+/**
+ * Writes a temporary table as Parquet through a temporary file renamed into place, then
+ * drops it. Returns the file's size; one over `maxBytes` is removed and fails the run.
+ */
+async function copyOut(
+  connection: DuckDBConnection,
+  table: string,
+  spillPath: string,
+  maxBytes: number | undefined,
+): Promise<number> {
   const tmpPath = `${spillPath}.tmp-${randomBytes(6).toString('hex')}`;
   try {
     // Made here rather than per job: only a result that spills needs its tenant's folder.
     await mkdir(dirname(spillPath), { recursive: true });
     await connection.run(`COPY temp.main.${table} TO ${quoteLiteral(tmpPath)} (FORMAT parquet)`);
+    const { size } = await stat(tmpPath);
+    if (maxBytes !== undefined && size > maxBytes) throw tooManyBytes(size, maxBytes);
     await rename(tmpPath, spillPath);
+    return size;
   } catch (error) {
     await rm(tmpPath, { force: true });
     throw error;
@@ -93,7 +122,8 @@ async function spillChunks(
   columns: readonly string[],
   types: readonly DuckDBType[],
   spillPath: string,
-): Promise<void> {
+  maxBytes: number | undefined,
+): Promise<number> {
   const name = `spill_${randomBytes(8).toString('hex')}`;
   const definitions = columns.map((column, i) => `${quoteIdentifier(column)} ${String(types[i])}`);
   await connection.run(`CREATE TEMP TABLE ${quoteIdentifier(name)} (${definitions.join(', ')})`);
@@ -109,7 +139,7 @@ async function spillChunks(
     await connection.run(`DROP TABLE IF EXISTS temp.main.${quoteIdentifier(name)}`);
     throw error;
   }
-  await copyOut(connection, quoteIdentifier(name), spillPath);
+  return copyOut(connection, quoteIdentifier(name), spillPath, maxBytes);
 }
 
 /**
@@ -166,12 +196,12 @@ async function runIntoTable(
     );
     const result: QueryResult = {
       columns: page.columnNames(),
-      rows: toJsonRows(page.getRows(), page.columnTypes()),
+      rows: rowsWithin(toJsonRows(page.getRows(), page.columnTypes()), options.inlineMaxBytes),
       rowCount,
       spilledTo: spillPath,
     };
     throwIfAborted();
-    await copyOut(connection, table, spillPath);
+    result.spilledBytes = await copyOut(connection, table, spillPath, options.maxResultBytes);
     return result;
   } finally {
     prepared.destroySync();
@@ -251,9 +281,19 @@ export async function executeQuery(
     if (spillPath && rowCount > heldRowsMax) {
       return await runIntoTable(connection, options, spillPath, throwIfAborted);
     }
-    const result: QueryResult = { columns, rows: firstRows(held, types, inlineRowLimit), rowCount };
-    if (rowCount > inlineRowLimit && spillPath) {
-      await spillChunks(connection, held, columns, types, spillPath);
+    const rows = rowsWithin(firstRows(held, types, inlineRowLimit), options.inlineMaxBytes);
+    const result: QueryResult = { columns, rows, rowCount };
+    // Held chunks are every row whenever rowCount <= heldRowsMax, so a page cut short by its
+    // bytes can still be spilled whole.
+    if (rowCount > rows.length && spillPath) {
+      result.spilledBytes = await spillChunks(
+        connection,
+        held,
+        columns,
+        types,
+        spillPath,
+        options.maxResultBytes,
+      );
       result.spilledTo = spillPath;
     }
     return result;

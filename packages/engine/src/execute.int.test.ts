@@ -1,4 +1,4 @@
-import { readdir, symlink, writeFile } from 'node:fs/promises';
+import { readdir, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { JsonValue } from '@repo/contracts';
 import { ZStructuredQuery } from '@repo/contracts';
@@ -217,6 +217,7 @@ describe('execute', () => {
       ],
       rowCount: 4900,
       spilledTo: spillPath,
+      spilledBytes: (await stat(spillPath)).size,
     });
     const back = await t.engine.execute({
       sql: 'SELECT count(*) AS n, min(id) AS lo, max(id) AS hi, first(id) AS first_id FROM dataset',
@@ -279,6 +280,58 @@ describe('execute', () => {
       message: expect.stringMatching(/more than 4999 rows, the most this server keeps/),
     });
     expect((await readdir(t.dir)).filter((file) => file.startsWith('too-big'))).toEqual([]);
+  });
+
+  it('refuses a result file over maxResultBytes, leaving no file, on both spill paths', async () => {
+    const spillPath = path.join(t.dir, 'too-many-bytes.parquet');
+    // 5,000 rows of 32 hex characters: far more than 4 KB of Parquet however it compresses.
+    const sql = 'SELECT id, md5(label) AS h FROM dataset';
+    for (const heldRowsMax of [100_000, 10]) {
+      await expect(
+        t.engine.execute({
+          sql,
+          params: {},
+          datasetPath: numbers,
+          inlineRowLimit: 10,
+          spillPath,
+          maxResultBytes: 4_096,
+          heldRowsMax,
+        }),
+      ).rejects.toMatchObject({
+        code: 'query_error',
+        message: expect.stringMatching(
+          /more than the 4096 this server keeps for one job \(RESULT_MAX_BYTES\)/,
+        ),
+      });
+      expect((await readdir(t.dir)).filter((file) => file.startsWith('too-many-bytes'))).toEqual([]);
+    }
+    const fits = await t.engine.execute({
+      sql,
+      params: {},
+      datasetPath: numbers,
+      inlineRowLimit: 10,
+      spillPath,
+    });
+    expect(fits.spilledBytes).toBeGreaterThan(4_096);
+  });
+
+  it('cuts the inline page to inlineMaxBytes of JSON and spills the whole result', async () => {
+    const spillPath = path.join(t.dir, 'wide-rows.parquet');
+    // 20 rows of ~1 KB each: under the row limit, over the byte limit.
+    const result = await t.engine.execute({
+      sql: "SELECT id, repeat('x', 1000) AS wide FROM dataset ORDER BY id LIMIT 20",
+      params: {},
+      datasetPath: numbers,
+      inlineRowLimit: 100,
+      inlineMaxBytes: 5_000,
+      spillPath,
+    });
+    expect(result.rowCount).toBe(20);
+    expect(result.rows.length).toBe(4);
+    expect(JSON.stringify(result.rows).length).toBeLessThanOrEqual(5_000);
+    expect(result.spilledTo).toBe(spillPath);
+    const whole = await t.engine.readResultPage(spillPath, 0, 100);
+    expect(whole.rows.map((row) => row[0])).toEqual(Array.from({ length: 20 }, (_, i) => i));
   });
 
   it('does not spill a result that fits inline, and can return no rows at all', async () => {

@@ -39,6 +39,7 @@ export {
   type TRunQueryResult,
   ZRunQueryPayload,
 } from './run-query-job';
+export { tenantStoredBytes } from './tenant-stored-bytes';
 export { timeOrderedIndex } from './time-ordered-index';
 export { callbackUrlProblem, forbiddenAddressReason, isAllowedHost } from './webhook-address-guard';
 export {

@@ -1,4 +1,4 @@
-import { jobKey, type RedisClient } from '@repo/queue';
+import { jobKey, type RedisClient, tenantStoredBytes } from '@repo/queue';
 import type { AppError } from '../app-error';
 import { overLimit } from '../middleware/rate-limit-headers';
 import type { DatasetRecord } from './dataset-store';
@@ -33,29 +33,6 @@ for i = 5, #ARGV do redis.call('ZADD', KEYS[1], now, ARGV[i]) end
 return {1, count + adding}
 `;
 
-/**
- * Adds a dataset's bytes to the tenant's total unless that would pass the maximum. With
- * no maximum (0) the total is kept up to date only if it exists, so that a quota turned
- * on later starts from the truth (it is then computed from the tenant's datasets).
- */
-const ADD_BYTES = `
-local max = tonumber(ARGV[2])
-if max == 0 then
-  if redis.call('EXISTS', KEYS[1]) == 1 then return {1, redis.call('INCRBY', KEYS[1], ARGV[1])} end
-  return {1, -1}
-end
-local used = tonumber(redis.call('GET', KEYS[1]) or '0')
-if used + tonumber(ARGV[1]) > max then return {0, used} end
-return {1, redis.call('INCRBY', KEYS[1], ARGV[1])}
-`;
-
-const RELEASE_BYTES = `
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local left = redis.call('DECRBY', KEYS[1], ARGV[1])
-if left < 0 then redis.call('SET', KEYS[1], 0) return 0 end
-return left
-`;
-
 export interface QuotaLimits {
   /** MAX_ACTIVE_JOBS_PER_TENANT; 0 = no limit. */
   maxActiveJobs: number;
@@ -65,7 +42,7 @@ export interface QuotaLimits {
 
 /**
  * Per-tenant quotas, held in Redis so that every replica enforces one count: jobs queued
- * or running at once, and bytes of datasets stored (their Parquet size). Over a quota is
+ * or running at once, and bytes stored: datasets (their Parquet size) and kept result files. Over a quota is
  * 429 with Retry-After and the RateLimit fields.
  */
 export class TenantQuotas {
@@ -81,7 +58,7 @@ export class TenantQuotas {
   }
 
   private bytesKey(tenant: string): string {
-    return `${this.prefix}:tenant:${tenant}:dataset-bytes`;
+    return tenantStoredBytes.key(this.prefix, tenant);
   }
 
   /** Takes a place for `jobId` among the tenant's active jobs, or throws 429. No-op without a limit. */
@@ -141,8 +118,8 @@ export class TenantQuotas {
     const max = this.limits.maxDatasetBytes;
     const message =
       adding === null
-        ? `This tenant's datasets already take ${used} bytes, the most MAX_DATASET_BYTES_PER_TENANT allows (${max}); delete datasets to make room.`
-        : `Storing this dataset (${adding} bytes as Parquet) would take this tenant's datasets to ${used + adding} bytes, over MAX_DATASET_BYTES_PER_TENANT (${max}); delete datasets to make room.`;
+        ? `This tenant's datasets and kept results already take ${used} bytes, the most MAX_DATASET_BYTES_PER_TENANT allows (${max}); delete datasets to make room.`
+        : `Storing this dataset (${adding} bytes as Parquet) would take this tenant's datasets and kept results to ${used + adding} bytes, over MAX_DATASET_BYTES_PER_TENANT (${max}); delete datasets to make room.`;
     return overLimit(
       message,
       { name: 'dataset-bytes', quota: max, unit: 'content-bytes' },
@@ -163,17 +140,11 @@ export class TenantQuotas {
   async addDatasetBytes(tenant: string, bytes: number): Promise<void> {
     const max = this.limits.maxDatasetBytes;
     if (max > 0) await this.datasetBytesUsed(tenant);
-    const [added, used] = (await this.redis.eval(
-      ADD_BYTES,
-      1,
-      this.bytesKey(tenant),
-      String(bytes),
-      String(max),
-    )) as [number, number];
-    if (added !== 1) throw this.datasetQuotaError(used, bytes);
+    const { added, used } = await tenantStoredBytes.add(this.redis, this.prefix, tenant, bytes, max);
+    if (!added) throw this.datasetQuotaError(used, bytes);
   }
 
   async releaseDatasetBytes(tenant: string, bytes: number): Promise<void> {
-    await this.redis.eval(RELEASE_BYTES, 1, this.bytesKey(tenant), String(bytes));
+    await tenantStoredBytes.release(this.redis, this.prefix, tenant, bytes);
   }
 }

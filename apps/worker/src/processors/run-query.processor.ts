@@ -1,11 +1,13 @@
-import { access } from 'node:fs/promises';
+import { access, rm } from 'node:fs/promises';
 import type { Config } from '@repo/config';
-import type { SandboxedEngine } from '@repo/engine';
+import { EngineError, type SandboxedEngine } from '@repo/engine';
 import {
   CANCELLED_MESSAGE,
   dataLayout,
   formatFailure,
   parseFailure,
+  type RedisClient,
+  tenantStoredBytes,
   type TRunQueryPayload,
   type TRunQueryResult,
   ZRunQueryPayload,
@@ -16,8 +18,19 @@ import type { WorkerMetrics } from '../telemetry/worker-metrics';
 import { INTERRUPT_REASONS, toJobFailure } from './job-failure-error';
 
 export interface RunQueryDeps {
-  config: Pick<Config, 'DATA_DIR' | 'RESULTS_INLINE_MAX_ROWS' | 'RESULT_MAX_ROWS'>;
+  config: Pick<
+    Config,
+    | 'DATA_DIR'
+    | 'QUEUE_PREFIX'
+    | 'RESULTS_INLINE_MAX_ROWS'
+    | 'RESULTS_INLINE_MAX_BYTES'
+    | 'RESULT_MAX_ROWS'
+    | 'RESULT_MAX_BYTES'
+    | 'MAX_DATASET_BYTES_PER_TENANT'
+  >;
   engine: SandboxedEngine;
+  /** Where the tenant's stored bytes are counted (a spilled result counts until retention). */
+  redis: RedisClient;
   logger: Logger;
   /** Whether a cancel was asked for before this worker took the job (see cancelSignal). */
   isCancelRequested: (jobId: string) => Promise<boolean>;
@@ -35,6 +48,32 @@ async function exists(path: string): Promise<boolean> {
 
 /** Distinct SQL texts a worker remembers as vetted. */
 const VETTED_SQL_REMEMBERED = 1_000;
+
+/**
+ * Counts a spilled result in the tenant's stored bytes; one that does not fit the tenant's
+ * quota is removed and fails the job (retrying cannot make room).
+ */
+async function countResultBytes(
+  deps: RunQueryDeps,
+  tenant: string,
+  path: string,
+  bytes: number,
+): Promise<void> {
+  const max = deps.config.MAX_DATASET_BYTES_PER_TENANT;
+  const { added, used } = await tenantStoredBytes.add(
+    deps.redis,
+    deps.config.QUEUE_PREFIX,
+    tenant,
+    bytes,
+    max,
+  );
+  if (added) return;
+  await rm(path, { force: true });
+  throw new EngineError(
+    'query_error',
+    `Keeping this result (${bytes} bytes) would take this tenant's datasets and kept results past MAX_DATASET_BYTES_PER_TENANT (${max}; ${used} in use); delete datasets, or aggregate further`,
+  );
+}
 
 /** Progress writes: only rises, at least once a second, in order (one chain per job). */
 function progressReporter(job: Job, logger: Logger) {
@@ -111,9 +150,13 @@ function runQueryWith(deps: RunQueryDeps) {
         // Rows past the inline page go to a file, never into Redis.
         spillPath,
         maxRows: deps.config.RESULT_MAX_ROWS,
+        maxResultBytes: deps.config.RESULT_MAX_BYTES,
+        inlineMaxBytes: deps.config.RESULTS_INLINE_MAX_BYTES,
         signal: interrupt,
         onProgress: progress.report,
       });
+      if (result.spilledBytes !== undefined)
+        await countResultBytes(deps, payload.tenant, spillPath, result.spilledBytes);
       await progress.flushed();
       logger.info({ ms: Date.now() - started, rows: result.rowCount }, 'query succeeded');
       return {
