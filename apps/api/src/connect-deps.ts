@@ -1,9 +1,16 @@
 import { mkdir } from 'node:fs/promises';
 import type { Config } from '@repo/config';
 import { createSandboxedEngine } from '@repo/engine';
-import { createQueryQueue, createQueryQueueEvents, createRedisClient, dataLayout, whenReady } from '@repo/queue';
+import {
+  createQueryQueue,
+  createQueryQueueEvents,
+  createRedisClient,
+  dataLayout,
+  whenReady,
+} from '@repo/queue';
 import type { Logger } from 'pino';
 import type { AppDeps } from './app-deps';
+import { moveLegacyFiles } from './legacy-layout';
 import { JobEventHub } from './routes/jobs/job-event-hub';
 import { ApiKeyStore } from './stores/api-key-store';
 import type { DatasetRecord } from './stores/dataset-store';
@@ -42,6 +49,7 @@ export async function connectDeps(config: Config, logger: Logger): Promise<Conne
   });
   await queueEvents.waitUntilReady();
   await whenReady(redis);
+  await moveLegacyFiles(config.DATA_DIR, redis, config.QUEUE_PREFIX, logger);
   const datasets = new TenantRecordStore<DatasetRecord>(redis, config.QUEUE_PREFIX, 'dataset');
   const deps: AppDeps = {
     config,
