@@ -83,7 +83,8 @@ export class SandboxProcess {
     });
     // Failures surface as its exit (below) or as the send callback's error.
     this.child.on('error', () => undefined);
-    this.ready = new Promise<void>((resolve, reject) => {
+    // Never rejects: a child that dies before it is ready fails the requests waiting on it.
+    this.ready = new Promise<void>((resolve) => {
       this.child.on('message', (reply: SandboxReply) => this.onReply(reply, resolve));
       this.child.once('exit', (code, signal) => {
         this.exited = true;
@@ -92,7 +93,6 @@ export class SandboxProcess {
           'internal',
           `The query engine's process stopped unexpectedly (${signal ?? `exit code ${code}`}); try again.`,
         );
-        reject(unexpected);
         for (const waiting of this.pending.values()) {
           fail(waiting, this.killReason ? this.killReason(waiting) : unexpected);
         }
@@ -101,7 +101,6 @@ export class SandboxProcess {
         onExit(this);
       });
     });
-    this.ready.catch(() => undefined);
   }
 
   get pid(): number | undefined {
@@ -115,6 +114,7 @@ export class SandboxProcess {
   /** Sends one request and resolves with its answer. */
   async request<T>(body: RequestBody, options: RequestOptions): Promise<T> {
     if (options.signal?.aborted) throw interrupted(options.signal);
+    if (this.exited) throw new EngineError('internal', "The query engine's process has stopped; try again.");
     this.lastUsed = Date.now();
     const id = this.nextId++;
     const answer = new Promise<unknown>((resolve, reject) =>
@@ -154,7 +154,12 @@ export class SandboxProcess {
       }, options.timeoutMs);
     }
     try {
-      await this.ready;
+      // The answer settles first only when the process died or the request timed out meanwhile.
+      await Promise.race([this.ready, answer]);
+      // Aborted or timed out while the process started: nothing was sent, nothing to kill.
+      const timedOut = this.pending.get(id)?.failWith;
+      if (timedOut) throw timedOut;
+      if (options.signal?.aborted) throw interrupted(options.signal);
       this.send({ id, ...body } as SandboxRequest);
       return (await answer) as T;
     } finally {
