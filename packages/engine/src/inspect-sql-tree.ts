@@ -82,7 +82,11 @@ function checkNode(node: Tree, scope: ReadonlySet<string>, parameters: Set<strin
     const name = text(node.table_name);
     const qualified = text(node.schema_name) !== '' || text(node.catalog_name) !== '';
     if (qualified || (name.toLowerCase() !== 'dataset' && !scope.has(name.toLowerCase()))) {
-      refuse(`Only the table "dataset" can be queried, not "${name}"; refer to the data as FROM dataset.`);
+      // A file named as a table (`FROM '/x/y.parquet'`) is never echoed: errors name no file.
+      const named = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(name)
+        ? ` not "${name}";`
+        : ' not a file or another table;';
+      refuse(`Only the table "dataset" can be queried,${named} refer to the data as FROM dataset.`);
     }
   } else if (type === 'TABLE_FUNCTION') {
     checkFunctionCall(callOf(isTree(node.function) ? node.function : {}, 'table'));

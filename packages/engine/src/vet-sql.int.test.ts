@@ -125,6 +125,10 @@ describe('vetSql', () => {
     ['INSTALL httpfs', /Only a read-only SELECT/],
     ['SELECT * FROM duckdb_settings()', /duckdb_settings\(\) is not allowed/],
     ['SELECT * FROM other_table', /Only the table "dataset" can be queried, not "other_table"/],
+    [
+      "SELECT * FROM '/srv/data/tenants/globex/d.parquet'",
+      /can be queried, not a file or another table; refer/,
+    ],
     ['SELECT * FROM information_schema.tables', /Only the table "dataset"/],
     ['SELECT * FROM temp.main.dataset', /Only the table "dataset"/],
     ['WITH secret AS (SELECT * FROM secret) SELECT * FROM secret', /not "secret"/],
