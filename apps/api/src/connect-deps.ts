@@ -38,7 +38,7 @@ export async function connectDeps(config: Config, logger: Logger): Promise<Conne
   // processes: neither their memory nor a tenant's SQL ever runs in a process serving requests.
   const engine = await createSandboxedEngine({
     dataDir: config.DATA_DIR,
-    tenantDir: (tenant) => dataLayout.tenantDir(config.DATA_DIR, tenant),
+    tenantDirs: (tenant) => [dataLayout.tenantDir(config.DATA_DIR, tenant)],
     threads: config.DUCKDB_THREADS || undefined,
     memoryLimit: config.DUCKDB_MEMORY_LIMIT || undefined,
     maxTempSize: config.DUCKDB_MAX_TEMP_SIZE || undefined,

@@ -31,7 +31,7 @@ async function main(): Promise<void> {
   // job gets its own connection there.
   const engine = await createSandboxedEngine({
     dataDir: config.DATA_DIR,
-    tenantDir: (tenant) => dataLayout.tenantDir(config.DATA_DIR, tenant),
+    tenantDirs: (tenant) => [dataLayout.tenantDir(config.DATA_DIR, tenant)],
     threads: config.DUCKDB_THREADS || undefined,
     memoryLimit: config.DUCKDB_MEMORY_LIMIT || undefined,
     maxTempSize: config.DUCKDB_MAX_TEMP_SIZE || undefined,

@@ -74,7 +74,12 @@ export async function createEngine(options: EngineOptions): Promise<Engine> {
   const dataDir = path.resolve(options.dataDir);
   await mkdir(dataDir, { recursive: true });
   // DuckDB compares paths as written; allow both spellings when dataDir goes through a symlink.
-  const dirs = [...new Set([dataDir, await realpath(dataDir)])];
+  const dirs: string[] = [];
+  for (const dir of [dataDir, ...(options.extraDirs ?? []).map((extra) => path.resolve(extra))]) {
+    await mkdir(dir, { recursive: true });
+    dirs.push(dir, await realpath(dir));
+  }
+  dirs.splice(0, dirs.length, ...new Set(dirs));
   const instance = await DuckDBInstance.create(':memory:');
   const pooled: DuckDBConnection[] = [];
   const setup = await instance.connect();

@@ -18,6 +18,8 @@ export interface EngineOptions {
   memoryLimit?: string;
   /** The most DuckDB may spill to its temp folder, DuckDB syntax; unset: DuckDB's default. */
   maxTempSize?: string;
+  /** More folders DuckDB may read and write (a tenant's copies in the workers' dataset cache). */
+  extraDirs?: string[];
   /** DuckDB's spill folder; default `<dataDir>/.duckdb-tmp`. A sandbox gets one of its own. */
   tempDir?: string;
   /**

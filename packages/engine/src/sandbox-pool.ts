@@ -5,12 +5,12 @@ import type { SandboxChildOptions } from './sandbox-protocol';
 import { SandboxProcess } from './sandbox-process';
 
 export interface SandboxPoolOptions {
-  /** The one folder a tenant's sandbox may reach. */
-  tenantDir: (tenant: string) => string;
+  /** The folders a tenant's sandbox may reach: its own folder first, then any of its caches. */
+  tenantDirs: (tenant: string) => string[];
   /** Where each sandbox gets a spill folder of its own (removed when it exits). */
   tempRoot: string;
   /** Everything a child's engine is given but its folders. */
-  engine: Omit<SandboxChildOptions, 'dataDir' | 'tempDir'>;
+  engine: Omit<SandboxChildOptions, 'dataDir' | 'extraDirs' | 'tempDir'>;
   /** A sandbox using more resident memory is killed. */
   memoryMaxBytes: number;
   /** Idle sandboxes kept; past it the least recently used idle one stops. */
@@ -121,11 +121,13 @@ export class SandboxPool {
 
   private start(tenant: string): SandboxProcess {
     this.sequence += 1;
+    const [dataDir = '', ...extraDirs] = this.options.tenantDirs(tenant);
     const sandbox = new SandboxProcess(
       tenant,
       {
         ...this.options.engine,
-        dataDir: this.options.tenantDir(tenant),
+        dataDir,
+        extraDirs,
         tempDir: path.join(this.options.tempRoot, `${this.tempPrefix}${this.sequence}`),
       },
       this.options.memoryMaxBytes,

@@ -3,8 +3,10 @@ import type { ExecuteOptions, IngestOptions } from './engine-types';
 
 /** What a sandbox process is started with (argv[2], JSON). */
 export interface SandboxChildOptions {
-  /** The one folder its DuckDB may read and write: one tenant's files. */
+  /** The folder its DuckDB may read and write: one tenant's files. */
   dataDir: string;
+  /** The same tenant's other folders (its copies in the dataset cache). */
+  extraDirs: string[];
   /** DuckDB's spill folder, this process's own. */
   tempDir: string;
   threads?: number;

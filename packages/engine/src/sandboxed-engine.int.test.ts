@@ -38,9 +38,10 @@ beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'sandboxed-engine-'));
   await storeDataset('acme', 'n,name\n1,a\n2,b\n');
   await storeDataset('globex', `secret\n${MARKER}\n`);
+  await storeDataset('acme2', `secret\n${MARKER}\n`);
   engine = await createSandboxedEngine({
     dataDir: root,
-    tenantDir,
+    tenantDirs: (tenant) => [tenantDir(tenant)],
     threads: 1,
     memoryMaxBytes: 1.5e9,
     maxProcesses: 4,
@@ -60,6 +61,7 @@ describe("a tenant's query reaches only its own folder, whatever its SQL", () =>
     ['read_text', () => `SELECT * FROM read_text('${globexFile()}')`],
     ['query() planning text', () => `SELECT * FROM query('SELECT * FROM read_parquet(''${globexFile()}'')')`],
     ['a relative path', () => "SELECT * FROM '../globex/datasets/d.parquet'"],
+    ['a tenant whose name extends its own', () => `SELECT * FROM '${datasetOf('acme2')}'`],
     ['a glob over every tenant', () => `SELECT * FROM glob('${root}/**')`],
     ['parquet_schema', () => `SELECT * FROM parquet_schema('${globexFile()}')`],
   ])('%s: refused, naming no file and showing nothing', async (_what, sql) => {
@@ -71,6 +73,7 @@ describe("a tenant's query reaches only its own folder, whatever its SQL", () =>
     expect(error?.message).not.toContain(MARKER);
     expect(error?.message).not.toContain(root);
     expect(error?.message).not.toContain('globex');
+    expect(error?.message).not.toContain('acme2');
   });
 
   it('still reads its own files, and the other tenant reads its own', async () => {
@@ -112,7 +115,7 @@ describe('limits hold at the process level', () => {
   it("kills a sandbox past its memory bound, failing that query only, not another tenant's", async () => {
     const small = await createSandboxedEngine({
       dataDir: root,
-      tenantDir,
+      tenantDirs: (tenant) => [tenantDir(tenant)],
       threads: 1,
       // DuckDB alone would allow far more: the process-level bound is what stops it.
       memoryLimit: '4GB',

@@ -18,8 +18,11 @@ const DEFAULT_IDLE_MS = 60_000;
 export interface SandboxedEngineOptions {
   /** The data folder: results are read here; tenants' folders lie below it. */
   dataDir: string;
-  /** The one folder a tenant's queries and conversions may reach (inside dataDir). */
-  tenantDir: (tenant: string) => string;
+  /**
+   * The folders a tenant's queries and conversions may reach: its own folder, then its copies
+   * in a dataset cache, if any.
+   */
+  tenantDirs: (tenant: string) => string[];
   threads?: number;
   /** DuckDB's own limit in each sandbox; default 60% of memoryMaxBytes. */
   memoryLimit?: string;
@@ -55,7 +58,7 @@ export async function createSandboxedEngine(options: SandboxedEngineOptions): Pr
   const tempRoot = path.join(dataDir, '.duckdb-tmp');
   await mkdir(tempRoot, { recursive: true });
   const pool = new SandboxPool({
-    tenantDir: (tenant) => path.resolve(options.tenantDir(tenant)),
+    tenantDirs: (tenant) => options.tenantDirs(tenant).map((dir) => path.resolve(dir)),
     tempRoot,
     engine: {
       threads: options.threads,
