@@ -175,8 +175,12 @@ export const ZEnvFields = z.object({
   CONVERT_TIMEOUT_MS: int(300_000, 1_000, 86_400_000),
   /** Wall-clock limit of binding a query to its dataset when it is saved. */
   QUERY_CHECK_TIMEOUT_MS: int(10_000, 100, 600_000),
-  /** JSON and NDJSON uploads: deepest nesting of arrays and objects accepted. */
-  UPLOAD_MAX_DEPTH: int(64, 2, 1_000),
+  /**
+   * JSON and NDJSON uploads: deepest nesting of arrays and objects accepted within a record.
+   * DuckDB reads nested lists back ever slower (20 levels: ~0.4 s a row; 32: over a minute)
+   * and fails past 127 (an INTERNAL error that breaks its database): 16 keeps both far off.
+   */
+  UPLOAD_MAX_DEPTH: int(16, 2, 1_000),
   /** NDJSON and CSV uploads: longest line accepted (DuckDB's own maximum is set to match). */
   UPLOAD_MAX_LINE_BYTES: int(8_388_608, 1_024, 1_073_741_824),
   /** A job whose result file would be larger fails with query_error (the file is removed). */

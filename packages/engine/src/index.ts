@@ -1,7 +1,5 @@
 export { type CompiledQuery, compileStructuredQuery } from './compile-structured-query';
 export { createEngine } from './create-engine';
-export { ABORT_GRACE_MS } from './sandbox-process';
-export { createSandboxedEngine, type SandboxedEngineOptions } from './sandboxed-engine';
 export { EngineError, type EngineErrorCode } from './engine-error';
 export type {
   ColumnInfo,
@@ -14,4 +12,6 @@ export type {
   QueryResult,
   SandboxedEngine,
 } from './engine-types';
+export { ABORT_GRACE_MS } from './sandbox-process';
+export { createSandboxedEngine, type SandboxedEngineOptions } from './sandboxed-engine';
 export { toJsonValue } from './to-json-value';

@@ -70,7 +70,7 @@ export async function ingestDataset(
     const { size } = await stat(options.sourcePath);
     if (size === 0) throw new EngineError('invalid_dataset', 'The file is empty.');
     if (options.format === 'json') await assertJsonArrayEnds(options.sourcePath, size);
-    const source = await datasetReader(options.format, options.sourcePath);
+    const source = await datasetReader(options.format, options.sourcePath, options.maxLineBytes);
     try {
       await connection.run(`COPY (SELECT * FROM ${source}) TO ${quoteLiteral(tmpPath)} (FORMAT parquet)`);
     } catch (error) {

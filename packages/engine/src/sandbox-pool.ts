@@ -1,8 +1,8 @@
 import { readdir, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
-import type { SandboxChildOptions } from './sandbox-protocol';
 import { SandboxProcess } from './sandbox-process';
+import type { SandboxChildOptions } from './sandbox-protocol';
 
 export interface SandboxPoolOptions {
   /** The folders a tenant's sandbox may reach: its own folder first, then any of its caches. */

@@ -116,7 +116,9 @@ describe('MAX_DATASET_BYTES_PER_TENANT', () => {
       .set('Content-Type', 'text/csv')
       .send(`region,revenue,month\n${rows.join('\n')}\n`);
     expectError(large, 429, 'rate_limited', api.dataDir);
-    expect(large.body.error.message).toMatch(/would take this tenant's datasets and kept results to \d+ bytes/);
+    expect(large.body.error.message).toMatch(
+      /would take this tenant's datasets and kept results to \d+ bytes/,
+    );
     expect(large.headers.ratelimit).toBe(`"dataset-bytes";r=${size}`);
     const listed = await api.as().get('/v1/datasets').expect(200);
     expect(listed.body.data.map((d: { dataset_id: string }) => d.dataset_id)).toEqual([second.dataset_id]);

@@ -1,8 +1,7 @@
 import { createWriteStream } from 'node:fs';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { type Config, loadConfig } from '@repo/config';
-import { DATASET_CONTENT_TYPES, type DatasetFormat } from '@repo/contracts';
+import type { DatasetFormat } from '@repo/contracts';
 import type { Request } from 'express';
 import { AppError } from '../../app-error';
 import { uploadShapeGuard } from './upload-shape-guard';
@@ -11,28 +10,11 @@ import { uploadShapeGuard } from './upload-shape-guard';
 export interface ReceiveLimits {
   /** MAX_UPLOAD_BYTES. */
   maxBytes: number;
-  /** The upload's format; by default the one its Content-Type names. */
-  format?: DatasetFormat;
-  /** UPLOAD_MAX_DEPTH; by default the configuration's default. */
-  maxDepth?: number;
-  /** UPLOAD_MAX_LINE_BYTES; by default the configuration's default. */
-  maxLineBytes?: number;
-}
-
-let defaults: Config | undefined;
-/**
- * The configuration's defaults, for a caller that passes only `maxBytes` (the router
- * did before the shape limits existed): the guard then runs at the default limits
- * rather than not at all.
- */
-function configDefaults(): Config {
-  defaults ??= loadConfig({});
-  return defaults;
-}
-
-function formatOf(req: Request): DatasetFormat | undefined {
-  const type = (req.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  return (DATASET_CONTENT_TYPES as Record<string, DatasetFormat>)[type];
+  format: DatasetFormat;
+  /** UPLOAD_MAX_DEPTH. */
+  maxDepth: number;
+  /** UPLOAD_MAX_LINE_BYTES. */
+  maxLineBytes: number;
 }
 
 const tooLarge = (maxBytes: number) =>
@@ -47,22 +29,11 @@ const tooLarge = (maxBytes: number) =>
  * upload-shape-guard.ts). Resolves with the byte count; the caller removes the file on
  * failure.
  */
-export async function receiveUpload(
-  req: Request,
-  path: string,
-  limits: number | ReceiveLimits,
-): Promise<number> {
-  const given: ReceiveLimits = typeof limits === 'number' ? { maxBytes: limits } : limits;
-  const { maxBytes } = given;
+export async function receiveUpload(req: Request, path: string, limits: ReceiveLimits): Promise<number> {
+  const { maxBytes, format } = limits;
   const declared = Number(req.get('content-length'));
   if (Number.isFinite(declared) && declared > maxBytes) throw tooLarge(maxBytes);
-  const format = given.format ?? formatOf(req);
-  const guard = format
-    ? uploadShapeGuard(format, {
-        maxDepth: given.maxDepth ?? configDefaults().UPLOAD_MAX_DEPTH,
-        maxLineBytes: given.maxLineBytes ?? configDefaults().UPLOAD_MAX_LINE_BYTES,
-      })
-    : null;
+  const guard = uploadShapeGuard(format, limits);
   let received = 0;
   const counter = new Transform({
     transform(chunk: Buffer, _encoding, callback) {

@@ -16,7 +16,7 @@ import { createTestApi, type TestApi } from '../../testing/test-api';
  * 200 kB array nested 100,000 deep (SIGSEGV), a line past UPLOAD_MAX_LINE_BYTES. Each is
  * answered 422 within moments, stores nothing, and does not disturb another tenant's upload.
  */
-const MAX_DEPTH = 64; // UPLOAD_MAX_DEPTH's default
+const MAX_DEPTH = 16; // UPLOAD_MAX_DEPTH's default
 const MAX_LINE_BYTES = 8_388_608; // UPLOAD_MAX_LINE_BYTES's default
 /** Far below what DuckDB takes on these inputs (a crash, or a converter timeout of minutes). */
 const QUICK_MS = 5_000;
@@ -71,19 +71,19 @@ describe('hostile upload shapes', () => {
       'the 407-byte NDJSON file with 200 nested brackets',
       'application/x-ndjson',
       () => `{"v":${arrays(200)}}\n`,
-      /^NDJSON line 1: nested deeper than 64 levels \(UPLOAD_MAX_DEPTH\)\.$/,
+      /^NDJSON line 1: nested deeper than 16 levels \(UPLOAD_MAX_DEPTH\)\.$/,
     ],
     [
       'an NDJSON line nested 5,000 objects deep, after good lines',
       'application/x-ndjson',
       () => `{"a":1}\n{"a":2}\n{"a":${objects(5_000)}}\n{"a":3}\n`,
-      /^NDJSON line 3: nested deeper than 64 levels/,
+      /^NDJSON line 3: nested deeper than 16 levels/,
     ],
     [
       'a 200 kB JSON array nested 100,000 deep',
       'application/json',
       () => arrays(100_000),
-      /^JSON record 1 \(line 1\): nested deeper than 64 levels/,
+      /^JSON record 1 \(line 1\): nested deeper than 16 levels/,
     ],
     [
       'an NDJSON line one byte over UPLOAD_MAX_LINE_BYTES',
@@ -163,7 +163,7 @@ describe('hostile upload shapes', () => {
       expect(response.statusCode).toBe(422);
       expect(JSON.parse(text).error).toEqual({
         code: 'invalid_dataset',
-        message: 'NDJSON line 2: nested deeper than 64 levels (UPLOAD_MAX_DEPTH).',
+        message: 'NDJSON line 2: nested deeper than 16 levels (UPLOAD_MAX_DEPTH).',
         details: [],
       });
       expect(answeredMs).toBeLessThan(QUICK_MS);

@@ -1,5 +1,5 @@
-import type { JsonValue, TStructuredQuery } from '@repo/contracts';
 import type { Config } from '@repo/config';
+import type { JsonValue, TStructuredQuery } from '@repo/contracts';
 import { compileStructuredQuery, type SandboxedEngine } from '@repo/engine';
 import { AppError } from '../../app-error';
 import { fromEngineError } from '../../engine-errors';
@@ -42,7 +42,12 @@ export async function prepareQuery(
     }
     if (dataset) {
       // In the tenant's sandbox, bounded in time: binding may fold constant expressions.
-      await engine.checkQueryAgainstDataset(tenant, prepared.sql, dataset.path, config.QUERY_CHECK_TIMEOUT_MS);
+      await engine.checkQueryAgainstDataset(
+        tenant,
+        prepared.sql,
+        dataset.path,
+        config.QUERY_CHECK_TIMEOUT_MS,
+      );
     }
     return prepared;
   } catch (error) {
