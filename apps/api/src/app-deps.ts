@@ -1,6 +1,7 @@
 import type { Config } from '@repo/config';
 import type { SandboxedEngine } from '@repo/engine';
 import type { QueryQueue, RedisClient } from '@repo/queue';
+import type { DatasetCache, ObjectStore } from '@repo/storage';
 import type { QueueEvents } from 'bullmq';
 import type { Logger } from 'pino';
 import type { JobEventHub } from './routes/jobs/job-event-hub';
@@ -21,6 +22,13 @@ export interface AppDeps {
   queue: QueryQueue;
   queueEvents: QueueEvents;
   engine: SandboxedEngine;
+  /** Where datasets and large results live: DATA_DIR, or a bucket (OBJECT_STORE_URL). */
+  store: ObjectStore;
+  /**
+   * Local copies of stored files for DuckDB to read (save-time checks, result pages); with the
+   * local store, the files themselves.
+   */
+  cache: DatasetCache;
   datasets: TenantRecordStore<DatasetRecord>;
   queries: TenantRecordStore<QueryRecord>;
   idempotency: IdempotencyStore;

@@ -40,6 +40,16 @@ export function redisUnavailable(): AppError {
   );
 }
 
+/** The object store (S3 or compatible) failed to answer: a network error, a timeout, a 5xx. */
+export function objectStoreUnavailable(): AppError {
+  return new AppError(
+    'service_unavailable',
+    'The file store is not reachable right now; nothing was stored. Retry shortly.',
+    [],
+    { 'Retry-After': '5' },
+  );
+}
+
 /**
  * Redis is at maxmemory and (with noeviction, as it should run) refuses writes: nothing
  * new can be accepted, while everything stored can still be read.

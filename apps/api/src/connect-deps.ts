@@ -1,13 +1,16 @@
 import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Config } from '@repo/config';
 import { createSandboxedEngine } from '@repo/engine';
 import {
   createQueryQueue,
   createQueryQueueEvents,
   createRedisClient,
+  dataKeys,
   dataLayout,
   whenReady,
 } from '@repo/queue';
+import { createObjectStore, datasetCacheDir, openDatasetCache } from '@repo/storage';
 import type { Logger } from 'pino';
 import type { AppDeps } from './app-deps';
 import { moveLegacyFiles } from './legacy-layout';
@@ -38,7 +41,10 @@ export async function connectDeps(config: Config, logger: Logger): Promise<Conne
   // processes: neither their memory nor a tenant's SQL ever runs in a process serving requests.
   const engine = await createSandboxedEngine({
     dataDir: config.DATA_DIR,
-    tenantDirs: (tenant) => [dataLayout.tenantDir(config.DATA_DIR, tenant)],
+    tenantDirs: (tenant) => [
+      dataLayout.tenantDir(config.DATA_DIR, tenant),
+      join(datasetCacheDir(config.DATA_DIR), dataKeys.tenant(tenant)),
+    ],
     threads: config.DUCKDB_THREADS || undefined,
     memoryLimit: config.DUCKDB_MEMORY_LIMIT || undefined,
     maxTempSize: config.DUCKDB_MAX_TEMP_SIZE || undefined,
@@ -47,6 +53,8 @@ export async function connectDeps(config: Config, logger: Logger): Promise<Conne
     // An API replica's sandboxes only convert and check: idle ones go soon.
     idleMs: 30_000,
   });
+  const store = createObjectStore(config);
+  const cache = await openDatasetCache(store, config);
   await queueEvents.waitUntilReady();
   await whenReady(redis);
   await moveLegacyFiles(config.DATA_DIR, redis, config.QUEUE_PREFIX, logger);
@@ -58,6 +66,8 @@ export async function connectDeps(config: Config, logger: Logger): Promise<Conne
     queue,
     queueEvents,
     engine,
+    store,
+    cache,
     datasets,
     queries: new TenantRecordStore<QueryRecord>(redis, config.QUEUE_PREFIX, 'query'),
     idempotency: new IdempotencyStore(redis, config.QUEUE_PREFIX),
@@ -79,6 +89,7 @@ export async function connectDeps(config: Config, logger: Logger): Promise<Conne
     /** Gracefully within 2 s; after that (Redis gone, say) the connections are simply dropped. */
     async close() {
       await engine.close();
+      store.close();
       const graceful = Promise.all([queueEvents.close(), queue.close()]).catch(() => undefined);
       const closed = await Promise.race([
         graceful.then(() => true),

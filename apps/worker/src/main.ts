@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { loadConfigOrExit } from '@repo/config';
 import { createSandboxedEngine } from '@repo/engine';
 import {
@@ -8,11 +9,13 @@ import {
   createQueryQueue,
   createRedisClient,
   createWebhookQueue,
+  dataKeys,
   dataLayout,
   QUERY_QUEUE_NAME,
   type TRunQueryPayload,
   WEBHOOK_QUEUE_NAME,
 } from '@repo/queue';
+import { createObjectStore, datasetCacheDir, openDatasetCache } from '@repo/storage';
 import { Worker } from 'bullmq';
 import pino from 'pino';
 import { announceBullmqFailures } from './announce-bullmq-failures';
@@ -31,7 +34,10 @@ async function main(): Promise<void> {
   // job gets its own connection there.
   const engine = await createSandboxedEngine({
     dataDir: config.DATA_DIR,
-    tenantDirs: (tenant) => [dataLayout.tenantDir(config.DATA_DIR, tenant)],
+    tenantDirs: (tenant) => [
+      dataLayout.tenantDir(config.DATA_DIR, tenant),
+      join(datasetCacheDir(config.DATA_DIR), dataKeys.tenant(tenant)),
+    ],
     threads: config.DUCKDB_THREADS || undefined,
     memoryLimit: config.DUCKDB_MEMORY_LIMIT || undefined,
     maxTempSize: config.DUCKDB_MAX_TEMP_SIZE || undefined,
@@ -40,6 +46,8 @@ async function main(): Promise<void> {
     // One progress-reporting connection per job slot.
     progressConnections: config.WORKER_CONCURRENCY,
   });
+  const store = createObjectStore(config);
+  const cache = await openDatasetCache(store, config);
   const onRedisError = (error: Error) => logger.warn({ err: error.message }, 'redis connection error');
   // Workers wait for Redis rather than fail: every connection here is of the patient kind.
   const connection = createRedisClient(config, 'blocking', onRedisError);
@@ -60,6 +68,8 @@ async function main(): Promise<void> {
     createRunQueryProcessor({
       config,
       engine,
+      store,
+      cache,
       redis: connection,
       logger,
       isCancelRequested: (jobId) => cancelSignal.isRequested(connection, config.QUEUE_PREFIX, jobId),
@@ -88,7 +98,7 @@ async function main(): Promise<void> {
   );
   webhookWorker.on('error', (error) => logger.error({ err: error.message }, 'webhook worker error'));
   await listenForCancels(subscriber, config.QUEUE_PREFIX, worker, logger);
-  const stopSweeps = startRetentionSweeps(config, connection, queue, logger);
+  const stopSweeps = startRetentionSweeps(config, connection, queue, store, logger);
   await worker.waitUntilReady();
   const ops =
     config.WORKER_METRICS_PORT === undefined
@@ -127,6 +137,7 @@ async function main(): Promise<void> {
     ops?.server.close();
     await Promise.all([queue.close(), webhooks.close()]);
     await engine.close();
+    store.close();
     subscriber.disconnect();
     connection.disconnect();
     logger.info('worker stopped');

@@ -1,28 +1,26 @@
-import { rm, stat } from 'node:fs/promises';
 import type { Config } from '@repo/config';
 import {
-  dataLayout,
+  dataKeys,
   type QueryQueue,
   type RedisClient,
   sweepExpiredJobs,
   tenantStoredBytes,
 } from '@repo/queue';
+import type { ObjectStore } from '@repo/storage';
 import type { Logger } from 'pino';
 
-/** Removes a job's result file, giving its bytes back to the tenant's stored total. */
+/** Removes a job's result file from the store, giving its bytes back to the tenant's total. */
 async function removeResultFile(
-  config: Pick<Config, 'QUEUE_PREFIX' | 'DATA_DIR'>,
+  config: Pick<Config, 'QUEUE_PREFIX'>,
   redis: RedisClient,
+  store: ObjectStore,
   job: { jobId: string; tenant: string },
 ): Promise<void> {
-  const path = dataLayout.resultFile(config.DATA_DIR, job.tenant, job.jobId);
-  const size = await stat(path).then(
-    (found) => found.size,
-    () => null,
-  );
-  if (size === null) return;
-  await rm(path, { force: true });
-  await tenantStoredBytes.release(redis, config.QUEUE_PREFIX, job.tenant, size);
+  const key = dataKeys.result(job.tenant, job.jobId);
+  const found = await store.head(key);
+  if (found === null) return;
+  await store.delete(key);
+  await tenantStoredBytes.release(redis, config.QUEUE_PREFIX, job.tenant, found.size);
 }
 
 /**
@@ -33,6 +31,7 @@ export function startRetentionSweeps(
   config: Pick<Config, 'QUEUE_PREFIX' | 'RESULT_TTL_SECONDS' | 'RETENTION_SWEEP_INTERVAL_MS' | 'DATA_DIR'>,
   redis: RedisClient,
   queue: QueryQueue,
+  store: ObjectStore,
   logger: Logger,
 ): () => Promise<void> {
   let running: Promise<void> | null = null;
@@ -43,7 +42,7 @@ export function startRetentionSweeps(
       queue,
       prefix: config.QUEUE_PREFIX,
       ttlSeconds: config.RESULT_TTL_SECONDS,
-      removeJobFiles: (job) => removeResultFile(config, redis, job),
+      removeJobFiles: (job) => removeResultFile(config, redis, store, job),
     })
       .then((removed) => {
         if (removed > 0) logger.info({ removed }, 'expired jobs removed');

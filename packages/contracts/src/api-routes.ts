@@ -7,6 +7,7 @@ import {
   ZJobsPage,
   ZListJobsQuery,
   ZResultsPage,
+  ZResultsLink,
   ZResultsQuery,
   ZRunResponse,
   ZStatusQuery,
@@ -239,9 +240,11 @@ const ROUTE_TABLE: ApiRoute[] = [
     query: ZResultsQuery,
     responses: {
       200: {
-        description: 'A page (JSON), or the whole result (text/csv, application/x-ndjson)',
-        schema: ZResultsPage,
+        description:
+          'A page (JSON), the whole result (text/csv, application/x-ndjson), or with link=true a presigned URL of its Parquet file',
+        schema: z.union([ZResultsPage, ZResultsLink]),
       },
+      400: error('link=true on the local file store, or for a result small enough to be inline'),
       409: error('The job has not succeeded'),
       ...byId,
     },

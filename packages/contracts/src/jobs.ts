@@ -95,6 +95,18 @@ export const ZResultsQuery = z.object({
   limit: z.coerce.number().int().min(1).max(10_000).default(1000),
   /** json pages; csv and ndjson stream the whole result (also chosen by Accept). */
   format: z.enum(['json', 'csv', 'ndjson']).optional(),
+  /** `true`: a presigned URL of the whole result's Parquet file (object store only). */
+  link: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((value) => value === 'true'),
+});
+
+/** `?link=true`: where to download the whole result as Parquet, and until when. */
+export const ZResultsLink = z.object({
+  url: z.string(),
+  format: z.literal('parquet'),
+  expires_at: z.string(),
 });
 
 /** `GET /v1/jobs/{job_id}?wait=30`: a long poll of up to 60 s. */

@@ -34,6 +34,8 @@ export interface IngestOptions {
   sourcePath: string;
   format: DatasetFormat;
   targetPath: string;
+  /** The longest CSV line or JSON record DuckDB reads (UPLOAD_MAX_LINE_BYTES); default DuckDB's. */
+  maxLineBytes?: number;
 }
 
 export interface IngestResult {

@@ -1,7 +1,8 @@
 import { isRedisOutOfMemory, isRedisUnavailable } from '@repo/queue';
+import { isMissing, isUnavailable } from '@repo/storage';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import { AppError, redisOutOfMemory, redisUnavailable } from '../app-error';
+import { AppError, objectStoreUnavailable, redisOutOfMemory, redisUnavailable } from '../app-error';
 import { JSON_SHAPE } from './json-body';
 
 /** body-parser's error types, mapped to the contract's codes. */
@@ -56,6 +57,10 @@ function toAppError(error: unknown, logger: Logger, requestId: unknown): AppErro
   if (error instanceof AppError) return error;
   if (isRedisOutOfMemory(error)) return redisOutOfMemory();
   if (isRedisUnavailable(error)) return redisUnavailable();
+  if (isUnavailable(error)) return objectStoreUnavailable();
+  // A record whose file is gone from the store (removed behind the service's back).
+  if (isMissing(error))
+    return new AppError('not_found', 'A stored file this request needs no longer exists.');
   // Express hands over whatever was thrown; body-parser and http-errors throw objects with these fields.
   const thrown = (typeof error === 'object' && error !== null ? error : { message: String(error) }) as {
     type?: string;

@@ -1,17 +1,19 @@
-import { access, rm } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import type { Config } from '@repo/config';
 import { EngineError, type SandboxedEngine } from '@repo/engine';
 import {
   CANCELLED_MESSAGE,
+  dataKeys,
   dataLayout,
   formatFailure,
   parseFailure,
   type RedisClient,
-  tenantStoredBytes,
   type TRunQueryPayload,
   type TRunQueryResult,
+  tenantStoredBytes,
   ZRunQueryPayload,
 } from '@repo/queue';
+import { type DatasetCache, isMissing, type ObjectStore } from '@repo/storage';
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Logger } from 'pino';
 import type { WorkerMetrics } from '../telemetry/worker-metrics';
@@ -31,19 +33,16 @@ export interface RunQueryDeps {
   engine: SandboxedEngine;
   /** Where the tenant's stored bytes are counted (a spilled result counts until retention). */
   redis: RedisClient;
+  /** Where datasets are read from and results written to: DATA_DIR, or a bucket. */
+  store: ObjectStore;
+  /** Local copies of datasets for DuckDB (the stored files themselves on the local store). */
+  cache: DatasetCache;
   logger: Logger;
   /** Whether a cancel was asked for before this worker took the job (see cancelSignal). */
   isCancelRequested: (jobId: string) => Promise<boolean>;
   metrics: Pick<WorkerMetrics, 'jobStarted' | 'jobEnded'>;
   /** Called once the job has reached its final state (webhooks hang off it). */
   onJobEnded: (jobId: string, payload: TRunQueryPayload) => Promise<void>;
-}
-
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
 }
 
 /** Distinct SQL texts a worker remembers as vetted. */
@@ -56,7 +55,7 @@ const VETTED_SQL_REMEMBERED = 1_000;
 async function countResultBytes(
   deps: RunQueryDeps,
   tenant: string,
-  path: string,
+  key: string,
   bytes: number,
 ): Promise<void> {
   const max = deps.config.MAX_DATASET_BYTES_PER_TENANT;
@@ -68,7 +67,7 @@ async function countResultBytes(
     max,
   );
   if (added) return;
-  await rm(path, { force: true });
+  await deps.store.delete(key);
   throw new EngineError(
     'query_error',
     `Keeping this result (${bytes} bytes) would take this tenant's datasets and kept results past MAX_DATASET_BYTES_PER_TENANT (${max}; ${used} in use); delete datasets, or aggregate further`,
@@ -132,7 +131,10 @@ function runQueryWith(deps: RunQueryDeps) {
     if (job.id && (await deps.isCancelRequested(job.id))) {
       throw new UnrecoverableError(formatFailure('cancelled', CANCELLED_MESSAGE));
     }
-    const datasetPath = dataLayout.datasetFile(deps.config.DATA_DIR, payload.tenant, payload.dataset_id);
+    const datasetKey = dataKeys.dataset(payload.tenant, payload.dataset_id);
+    const resultKey = dataKeys.result(payload.tenant, String(job.id));
+    // On a bucket the result is written in the tenant's local folder, then uploaded.
+    const resultInPlace = deps.store.localPathOf(resultKey) !== null;
     const spillPath = dataLayout.resultFile(deps.config.DATA_DIR, payload.tenant, String(job.id));
 
     const timeout = AbortSignal.timeout(payload.timeout_ms);
@@ -142,21 +144,33 @@ function runQueryWith(deps: RunQueryDeps) {
     logger.info({ attempt: job.attemptsStarted }, 'query started');
     try {
       await vetOnce(payload.sql);
-      const result = await deps.engine.execute(payload.tenant, {
-        sql: payload.sql,
-        params: payload.params,
-        datasetPath,
-        inlineRowLimit: deps.config.RESULTS_INLINE_MAX_ROWS,
-        // Rows past the inline page go to a file, never into Redis.
-        spillPath,
-        maxRows: deps.config.RESULT_MAX_ROWS,
-        maxResultBytes: deps.config.RESULT_MAX_BYTES,
-        inlineMaxBytes: deps.config.RESULTS_INLINE_MAX_BYTES,
-        signal: interrupt,
-        onProgress: progress.report,
-      });
-      if (result.spilledBytes !== undefined)
-        await countResultBytes(deps, payload.tenant, spillPath, result.spilledBytes);
+      // DuckDB reads a local file: the stored one, or this worker's cached copy of it.
+      const dataset = await deps.cache.ensureLocal(datasetKey, { signal: interrupt });
+      const result = await deps.engine
+        .execute(payload.tenant, {
+          sql: payload.sql,
+          params: payload.params,
+          datasetPath: dataset.path,
+          inlineRowLimit: deps.config.RESULTS_INLINE_MAX_ROWS,
+          // Rows past the inline page go to a file, never into Redis.
+          spillPath,
+          maxRows: deps.config.RESULT_MAX_ROWS,
+          maxResultBytes: deps.config.RESULT_MAX_BYTES,
+          inlineMaxBytes: deps.config.RESULTS_INLINE_MAX_BYTES,
+          signal: interrupt,
+          onProgress: progress.report,
+        })
+        .finally(() => dataset.release());
+      if (result.spilledTo && !resultInPlace) {
+        try {
+          await deps.store.putFile(resultKey, spillPath, { signal: interrupt });
+        } finally {
+          await rm(spillPath, { force: true });
+        }
+      }
+      if (result.spilledBytes !== undefined) {
+        await countResultBytes(deps, payload.tenant, resultKey, result.spilledBytes);
+      }
       await progress.flushed();
       logger.info({ ms: Date.now() - started, rows: result.rowCount }, 'query succeeded');
       return {
@@ -175,8 +189,11 @@ function runQueryWith(deps: RunQueryDeps) {
         throw new WaitingError();
       }
       // Whether the dataset is still there is asked only once the query has failed: the
-      // question costs every successful run a file-system call for a rare answer.
-      if (!interrupt.aborted && !(await exists(datasetPath))) {
+      // question costs every successful run a call to the store for a rare answer.
+      const datasetGone =
+        isMissing(error) ||
+        (!interrupt.aborted && (await deps.store.head(datasetKey).catch(() => ({}))) === null);
+      if (datasetGone) {
         throw new UnrecoverableError(
           formatFailure(
             'query_error',
@@ -184,7 +201,12 @@ function runQueryWith(deps: RunQueryDeps) {
           ),
         );
       }
-      const failure = toJobFailure(error, { timeoutMs: payload.timeout_ms, reason });
+      // A transfer stopped by the abort rejects with the signal's reason, not an engine error.
+      const thrown =
+        interrupt.aborted && !(error instanceof EngineError)
+          ? new EngineError('interrupted', 'interrupted')
+          : error;
+      const failure = toJobFailure(thrown, { timeoutMs: payload.timeout_ms, reason });
       logger.warn(
         { err: error instanceof Error ? error.message : error, failure: failure.message },
         'query failed',

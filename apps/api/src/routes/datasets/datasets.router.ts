@@ -9,7 +9,7 @@ import {
   ZListQuery,
   ZUploadDatasetQuery,
 } from '@repo/contracts';
-import { dataLayout } from '@repo/queue';
+import { dataKeys, dataLayout } from '@repo/queue';
 import { type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../../app-deps';
 import { AppError, notFound, parseOrThrow } from '../../app-error';
@@ -31,7 +31,7 @@ function formatOf(req: Request): DatasetFormat {
 }
 
 export function datasetsRouter(deps: AppDeps): Router {
-  const { config, engine, datasets, quotas } = deps;
+  const { config, engine, datasets, quotas, store, cache } = deps;
   const router = Router();
 
   async function loadDataset(res: Response, id: string): Promise<DatasetRecord> {
@@ -42,8 +42,9 @@ export function datasetsRouter(deps: AppDeps): Router {
 
   /**
    * Body → the tenant's uploads/<uuid> (streamed) → DuckDB, in the tenant's sandbox, converts
-   * it to the tenant's datasets/<id>.parquet → metadata in Redis. A failure at any step
-   * removes what the earlier steps wrote.
+   * it to the tenant's datasets/<id>.parquet → the object store (in place on the local store,
+   * a multipart upload to a bucket) → metadata in Redis, only once the object is complete. A
+   * failure at any step removes what the earlier steps wrote.
    */
   router.post('/', async (req, res) => {
     const format = formatOf(req);
@@ -52,15 +53,28 @@ export function datasetsRouter(deps: AppDeps): Router {
     await quotas.checkDatasetRoom(tenant);
     const datasetId = newId('dataset');
     const uploadPath = join(dataLayout.uploadsDir(config.DATA_DIR, tenant), `${randomUUID()}.${format}`);
+    const key = dataKeys.dataset(tenant, datasetId);
+    // On a bucket, the Parquet file is staged in the tenant's local folder, then uploaded.
+    const inPlace = store.localPathOf(key) !== null;
     const targetPath = dataLayout.datasetFile(config.DATA_DIR, tenant, datasetId);
+    let stored = false;
     await mkdir(dataLayout.uploadsDir(config.DATA_DIR, tenant), { recursive: true });
     await mkdir(dataLayout.datasetsDir(config.DATA_DIR, tenant), { recursive: true });
     try {
-      const received = await receiveUpload(req, uploadPath, config.MAX_UPLOAD_BYTES);
+      const received = await receiveUpload(req, uploadPath, {
+        maxBytes: config.MAX_UPLOAD_BYTES,
+        format,
+        maxDepth: config.UPLOAD_MAX_DEPTH,
+        maxLineBytes: config.UPLOAD_MAX_LINE_BYTES,
+      });
       if (received === 0)
         throw new AppError('invalid_dataset', 'The upload is empty: send the file as the request body.');
       const ingested = await engine
-        .ingest(tenant, { sourcePath: uploadPath, format, targetPath }, config.CONVERT_TIMEOUT_MS)
+        .ingest(
+          tenant,
+          { sourcePath: uploadPath, format, targetPath, maxLineBytes: config.UPLOAD_MAX_LINE_BYTES },
+          config.CONVERT_TIMEOUT_MS,
+        )
         .catch((error: unknown) => {
           throw fromEngineError(error);
         });
@@ -74,16 +88,22 @@ export function datasetsRouter(deps: AppDeps): Router {
         created_ms: Date.now(),
       };
       await quotas.addDatasetBytes(tenant, record.size_bytes);
-      await datasets.insert(datasetId, record).catch(async (error: unknown) => {
+      try {
+        if (!inPlace) await store.putFile(key, targetPath);
+        stored = true;
+        await datasets.insert(datasetId, record);
+      } catch (error) {
         await quotas.releaseDatasetBytes(tenant, record.size_bytes);
         throw error;
-      });
+      }
       res.status(201).location(`/v1/datasets/${datasetId}`).json(toDatasetBody(record));
     } catch (error) {
+      if (stored && !inPlace) await store.delete(key).catch(() => undefined);
       await rm(targetPath, { force: true });
       throw error;
     } finally {
       await rm(uploadPath, { force: true });
+      if (!inPlace) await rm(targetPath, { force: true });
     }
   });
 
@@ -102,13 +122,19 @@ export function datasetsRouter(deps: AppDeps): Router {
     res.json({ dataset_id: record.dataset_id, columns: record.columns });
   });
 
-  /** Metadata goes first, so no reader finds a record whose file is gone. */
+  /**
+   * The file goes first: with the store unreachable the answer is 503 and nothing changed, so
+   * a retry finishes the job, and no object is ever left behind without its record. (A run
+   * that starts in between fails saying the dataset is gone, as it then is.)
+   */
   router.delete('/:datasetId', async (req, res) => {
-    const id = req.params.datasetId;
-    const removed = isId('dataset', id) ? await datasets.remove(tenantOf(res), id) : null;
-    if (!removed) throw notFound('dataset', id);
+    const record = await loadDataset(res, req.params.datasetId);
+    const key = dataKeys.dataset(record.tenant, record.dataset_id);
+    await store.delete(key);
+    const removed = await datasets.remove(record.tenant, record.dataset_id);
+    if (!removed) throw notFound('dataset', record.dataset_id);
     await quotas.releaseDatasetBytes(removed.tenant, removed.size_bytes);
-    await rm(dataLayout.datasetFile(config.DATA_DIR, removed.tenant, id), { force: true });
+    await cache.forget(key);
     res.status(204).end();
   });
 

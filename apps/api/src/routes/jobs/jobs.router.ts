@@ -1,15 +1,17 @@
-import { access } from 'node:fs/promises';
 import {
   decodeResultsCursor,
   encodeResultsCursor,
   isId,
+  type JsonValue,
   TERMINAL_STATUSES,
   type TJobStatus,
+  toTimestamp,
   ZListJobsQuery,
   ZResultsQuery,
   ZStatusQuery,
 } from '@repo/contracts';
-import { createWebhookQueue, dataLayout, listJobs, readJobStatus, timeOrderedIndex } from '@repo/queue';
+import { createWebhookQueue, dataKeys, listJobs, readJobStatus, timeOrderedIndex } from '@repo/queue';
+import { type DatasetLease, isMissing } from '@repo/storage';
 import { type Request, type Response, Router } from 'express';
 import type { AppDeps } from '../../app-deps';
 import { AppError, invalidCursor, notFound, parseOrThrow } from '../../app-error';
@@ -35,6 +37,15 @@ function resultsFormat(req: Request, asked: 'json' | 'csv' | 'ndjson' | undefine
 
 async function* inlineChunks(status: TJobStatus): RowChunks {
   if (status.results) yield { columns: status.results.columns, rows: status.results.rows };
+}
+
+/** A result file's rows, its local copy held until the last is read or the client leaves. */
+async function* leasedChunks(lease: DatasetLease, chunks: RowChunks): RowChunks {
+  try {
+    yield* chunks;
+  } finally {
+    lease.release();
+  }
 }
 
 export function jobsRouter(deps: AppDeps): Router {
@@ -132,6 +143,30 @@ export function jobsRouter(deps: AppDeps): Router {
     res.status(TERMINAL_STATUSES.includes(status.status) ? 200 : 202).json(status);
   });
 
+  /** `?link=true`: a presigned URL of the whole result file, on a bucket only. */
+  async function resultLink(key: string | null, id: string) {
+    if (deps.store.kind !== 's3') {
+      throw new AppError(
+        'validation_failed',
+        'link=true needs the object store (OBJECT_STORE_URL); on the local file store, page the results or stream them as CSV or NDJSON.',
+        ['link'],
+      );
+    }
+    if (key === null) {
+      throw new AppError(
+        'validation_failed',
+        `The results of job ${id} are all inline in its status, with no file to link to.`,
+        ['link'],
+      );
+    }
+    if ((await deps.store.head(key)) === null) {
+      throw new AppError('not_found', `The results of job ${id} are no longer kept.`);
+    }
+    const ttl = config.RESULT_LINK_TTL_SECONDS;
+    const url = await deps.store.presignGet(key, ttl, { downloadName: `${id}.parquet` });
+    return { url, format: 'parquet' as const, expires_at: toTimestamp(Date.now() + ttl * 1000) };
+  }
+
   router.get('/:jobId/results', async (req, res) => {
     const id = req.params.jobId;
     const query = parseOrThrow(ZResultsQuery, req.query, 'query string');
@@ -145,12 +180,19 @@ export function jobsRouter(deps: AppDeps): Router {
       );
     }
     const results = status.results;
-    const file = results.truncated ? dataLayout.resultFile(config.DATA_DIR, tenantOf(res), id) : null;
-    if (file) {
-      await access(file).catch(() => {
-        throw new AppError('not_found', `The results of job ${id} are no longer kept.`);
-      });
+    // Rows past the inline page are in the result's file, in the store.
+    const key = results.truncated ? dataKeys.result(tenantOf(res), id) : null;
+    const gone = () => new AppError('not_found', `The results of job ${id} are no longer kept.`);
+    if (query.link) {
+      res.json(await resultLink(key, id));
+      return;
     }
+    // DuckDB reads a local file: the stored one, or a copy in this process's cache.
+    const lease = key
+      ? await deps.cache.ensureLocal(key).catch((error: unknown) => {
+          throw isMissing(error) ? gone() : error;
+        })
+      : null;
 
     const format = resultsFormat(req, query.format);
     if (format) {
@@ -158,16 +200,24 @@ export function jobsRouter(deps: AppDeps): Router {
         res,
         format,
         results.columns,
-        file ? deps.engine.streamResult(file) : inlineChunks(status),
+        lease ? leasedChunks(lease, deps.engine.streamResult(lease.path)) : inlineChunks(status),
       );
       return;
     }
 
     const offset = query.cursor === undefined ? 0 : decodeResultsCursor(query.cursor);
-    if (offset === null) throw invalidCursor();
-    const rows = file
-      ? (await deps.engine.readResultPage(file, offset, query.limit)).rows
-      : results.rows.slice(offset, offset + query.limit);
+    if (offset === null) {
+      lease?.release();
+      throw invalidCursor();
+    }
+    let rows: JsonValue[][];
+    try {
+      rows = lease
+        ? (await deps.engine.readResultPage(lease.path, offset, query.limit)).rows
+        : results.rows.slice(offset, offset + query.limit);
+    } finally {
+      lease?.release();
+    }
     const end = offset + rows.length;
     res.json({
       columns: results.columns,

@@ -1,27 +1,31 @@
 import { isId, newId, toTimestamp, ZListQuery, ZSaveQueryBody } from '@repo/contracts';
-import { dataLayout } from '@repo/queue';
+import { dataKeys } from '@repo/queue';
 import { type RequestHandler, Router } from 'express';
 import type { AppDeps } from '../../app-deps';
 import { notFound, parseOrThrow } from '../../app-error';
 import { tenantOf } from '../../middleware/authenticate';
 import { requireJson } from '../../middleware/require-json';
 import { type QueryRecord, toSavedQueryBody } from '../../stores/query-store';
-import { prepareQuery } from './prepare-query';
+import { type PreparedQuery, prepareQuery } from './prepare-query';
 
 /** `POST /v1/save` and its alias `POST /v1/queries`. */
 export function saveQueryHandler(deps: AppDeps): RequestHandler[] {
   const save: RequestHandler = async (req, res) => {
     const body = parseOrThrow(ZSaveQueryBody, req.body, 'request body');
     const tenant = tenantOf(res);
-    let dataset = null;
+    let prepared: PreparedQuery;
     if (body.dataset_id !== undefined) {
       const record = isId('dataset', body.dataset_id)
         ? await deps.datasets.get(tenant, body.dataset_id)
         : null;
       if (!record) throw notFound('dataset', body.dataset_id);
-      dataset = { record, path: dataLayout.datasetFile(deps.config.DATA_DIR, tenant, record.dataset_id) };
+      // Bound to the dataset's file: a local copy of it when it lives in a bucket.
+      prepared = await deps.cache.withLocal(dataKeys.dataset(tenant, record.dataset_id), (path) =>
+        prepareQuery(deps, tenant, body.query, { record, path }),
+      );
+    } else {
+      prepared = await prepareQuery(deps, tenant, body.query, null);
     }
-    const prepared = await prepareQuery(deps, tenant, body.query, dataset);
     const queryId = newId('query');
     const record: QueryRecord = {
       tenant,
