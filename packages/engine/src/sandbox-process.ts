@@ -72,7 +72,7 @@ export class SandboxProcess {
 
   constructor(
     readonly tenant: string,
-    private readonly childOptions: SandboxChildOptions,
+    childOptions: SandboxChildOptions,
     private readonly memoryMaxBytes: number,
     onExit: (process: SandboxProcess) => void,
   ) {

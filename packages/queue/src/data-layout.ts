@@ -22,7 +22,8 @@ export const dataKeys = {
     `${dataKeys.datasets(tenant)}/${segment(datasetId, 'dataset id')}.parquet`,
   results: (tenant: string) => `${dataKeys.tenant(tenant)}/results`,
   /** The whole result of a job whose rows exceed RESULTS_INLINE_MAX_ROWS. */
-  result: (tenant: string, jobId: string) => `${dataKeys.results(tenant)}/${segment(jobId, 'job id')}.parquet`,
+  result: (tenant: string, jobId: string) =>
+    `${dataKeys.results(tenant)}/${segment(jobId, 'job id')}.parquet`,
 };
 
 /** The same places as paths under DATA_DIR. */
@@ -33,7 +34,8 @@ export const dataLayout = {
   datasetFile: (dataDir: string, tenant: string, datasetId: string) =>
     join(dataDir, dataKeys.dataset(tenant, datasetId)),
   resultsDir: (dataDir: string, tenant: string) => join(dataDir, dataKeys.results(tenant)),
-  resultFile: (dataDir: string, tenant: string, jobId: string) => join(dataDir, dataKeys.result(tenant, jobId)),
+  resultFile: (dataDir: string, tenant: string, jobId: string) =>
+    join(dataDir, dataKeys.result(tenant, jobId)),
   /** Before tenants had folders of their own, every tenant's files shared these two. */
   legacyDatasetsDir: (dataDir: string) => join(dataDir, 'datasets'),
   legacyResultsDir: (dataDir: string) => join(dataDir, 'results'),
