@@ -144,8 +144,13 @@ function runQueryWith(deps: RunQueryDeps) {
     logger.info({ attempt: job.attemptsStarted }, 'query started');
     try {
       await vetOnce(payload.sql);
-      // DuckDB reads a local file: the stored one, or this worker's cached copy of it.
-      const dataset = await deps.cache.ensureLocal(datasetKey, { signal: interrupt });
+      // DuckDB reads a local file: the stored one, or this worker's cached copy of it. The
+      // stored one is not even looked at first (a file-system call on every job's hot path):
+      // a missing file fails the query, and the question is asked then (below).
+      const ownFile = deps.store.localPathOf(datasetKey);
+      const dataset = ownFile
+        ? { path: ownFile, release: () => undefined }
+        : await deps.cache.ensureLocal(datasetKey, { signal: interrupt });
       const result = await deps.engine
         .execute(payload.tenant, {
           sql: payload.sql,
