@@ -2,12 +2,13 @@ import { round, type Spread, spread } from './stats';
 
 /**
  * How a comparison is judged: `min-ratio` wants service/raw at least `value` (throughput),
- * `max-ratio` at most `value` (time, latency), `max-diff` service - raw at most `value` (ms).
+ * `max-ratio` at most `value` (time, latency), `max-diff` service - raw at most `value` (ms);
+ * `none`: a ratio reported for context only (never counted as met or not met).
  */
-export interface Target {
-  kind: 'min-ratio' | 'max-ratio' | 'max-diff';
-  value: number;
-}
+export type Target =
+  | { kind: 'min-ratio' | 'max-ratio' | 'max-diff'; value: number }
+  /** Reported beside a row that has a target (e.g. a cold-cache run), judged by none of its own. */
+  | { kind: 'none' };
 
 export interface Comparison {
   id: string;
@@ -44,8 +45,10 @@ export interface Curve {
   note?: string;
 }
 
-const judge = (target: Target, value: number) =>
-  target.kind === 'min-ratio' ? value >= target.value : value <= target.value;
+function judge(target: Target, value: number): boolean {
+  if (target.kind === 'none') return true;
+  return target.kind === 'min-ratio' ? value >= target.value : value <= target.value;
+}
 
 /** Builds a comparison from paired per-round samples of each side. */
 export function compare(
@@ -74,6 +77,8 @@ export function targetText(target: Target): string {
       return `≤ ${target.value}×`;
     case 'max-diff':
       return `≤ +${target.value} ms`;
+    case 'none':
+      return '—';
   }
 }
 

@@ -18,6 +18,8 @@ export interface Settings {
   bigRows: number;
   ingestRounds: number;
   aggregationRounds: number;
+  /** Pair 8: rounds of the cold-cache run (each on a freshly started worker with an empty DATA_DIR). */
+  objectStoreColdRounds: number;
   /** Pair 7. */
   mediumRows: number;
   scaleJobsPerWorker: number;
@@ -45,6 +47,7 @@ export const FULL: Settings = {
   bigRows: 10_000_000,
   ingestRounds: 3,
   aggregationRounds: 5,
+  objectStoreColdRounds: 3,
   mediumRows: 1_000_000,
   scaleJobsPerWorker: 40,
   scaleWorkers: [1, 2, 4],
@@ -69,6 +72,7 @@ export const QUICK: Settings = {
   bigRows: 100_000,
   ingestRounds: 2,
   aggregationRounds: 2,
+  objectStoreColdRounds: 1,
   mediumRows: 50_000,
   scaleJobsPerWorker: 10,
   scaleWorkers: [1, 2],

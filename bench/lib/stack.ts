@@ -101,16 +101,26 @@ export async function startBare(getBody: string, postBody: string, nodeArgs?: st
   return { proc, url };
 }
 
-/** Service worker processes (apps/worker/src/main.ts), ready once BullMQ lists them. */
+/**
+ * Service worker processes (apps/worker/src/main.ts), ready once BullMQ lists them on `queue`
+ * (default the service's; a service under another QUEUE_PREFIX passes its own).
+ */
 export async function startWorkers(
   stack: Stack,
   count: number,
   env: Record<string, string> = {},
   nodeArgs?: string[],
+  options: { queue?: Queue; name?: string } = {},
 ): Promise<BenchProcess[]> {
-  const before = await stack.serviceQueue.getWorkersCount();
+  const queue = options.queue ?? stack.serviceQueue;
+  const before = await queue.getWorkersCount();
   const procs = Array.from({ length: count }, (_, i) =>
-    spawnTs(`worker-${i + 1}`, PATHS.workerMain, { ...stack.serviceEnv, ...env }, { nodeArgs }),
+    spawnTs(
+      `${options.name ?? 'worker'}-${i + 1}`,
+      PATHS.workerMain,
+      { ...stack.serviceEnv, ...env },
+      { nodeArgs },
+    ),
   );
   await waitUntil(
     `${count} worker(s) to connect`,
@@ -118,7 +128,7 @@ export async function startWorkers(
       for (const proc of procs) {
         if (proc.child.exitCode !== null) throw new Error(`${proc.name} exited:\n${proc.output()}`);
       }
-      return (await stack.serviceQueue.getWorkersCount()) >= before + count;
+      return (await queue.getWorkersCount()) >= before + count;
     },
     60_000,
   );

@@ -3,10 +3,11 @@ import { rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { dataLayout } from '@repo/queue';
+import type { Queue, QueueEvents } from 'bullmq';
 import type { Context } from '../lib/context';
 import { alternate, type Comparison, compare } from '../lib/model';
 import { childPids, peakRssMb, resetPeakRss, rssMb } from '../lib/processes';
-import { API_KEY, TENANT } from '../lib/stack';
+import { API_KEY, type ApiClient, TENANT } from '../lib/stack';
 import { spread } from '../lib/stats';
 
 const REGIONS = ['North', 'South', 'East', 'West', 'Central', 'Nordic', 'Iberia', 'Alps'];
@@ -162,19 +163,47 @@ export async function ingest(
   return { comparisons, datasetId: kept };
 }
 
-/** Waits for the job's terminal event (seen by the harness's QueueEvents) or its status. */
-async function runToEnd(ctx: Context, queryId: string): Promise<number> {
+/** Where a service's jobs are watched from: its queue and event stream (the harness's own connections). */
+export interface JobWatch {
+  client: ApiClient;
+  queue: Queue;
+  events: QueueEvents;
+}
+
+/**
+ * Submits an async run and waits for the job's terminal event (seen by the harness's
+ * QueueEvents); resolves with the seconds from submit to that event once the status says succeeded.
+ */
+export async function runToEnd(watch: JobWatch, queryId: string): Promise<number> {
   const t0 = process.hrtime.bigint();
-  const jobId = await ctx.client.runAsync(queryId);
-  const job = await ctx.stack.serviceQueue.getJob(jobId);
+  const jobId = await watch.client.runAsync(queryId);
+  const job = await watch.queue.getJob(jobId);
   if (!job) throw new Error(`job ${jobId} is missing`);
-  await job.waitUntilFinished(ctx.stack.serviceEvents, 600_000);
+  await job.waitUntilFinished(watch.events, 600_000);
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-  const status = await ctx.client.get<{ status: string }>(`/v1/jobs/${jobId}`);
+  const status = await watch.client.get<{ status: string }>(`/v1/jobs/${jobId}`);
   if (status.body.status !== 'succeeded')
     throw new Error(`job ${jobId} ended ${JSON.stringify(status.body)}`);
   return seconds;
 }
+
+/** Pair 5's aggregations (pair 8 runs them again with the dataset in a bucket). */
+export const AGGREGATIONS = [
+  {
+    id: 'agg-8-groups',
+    title: 'GROUP BY region SUM(revenue) (8 groups)',
+    sql: 'SELECT region, SUM(revenue) AS revenue FROM dataset GROUP BY region ORDER BY region',
+  },
+  {
+    id: 'agg-100k-groups',
+    title: 'GROUP BY product (100,000 groups)',
+    sql: 'SELECT product, SUM(revenue) AS revenue, COUNT(*) AS orders, MAX(ts) AS last_order FROM dataset GROUP BY product ORDER BY product',
+  },
+] as const;
+
+/** The same SQL for raw DuckDB, reading `parquet` in place of the service's `dataset` view. */
+export const rawSqlOn = (sql: string, parquet: string) =>
+  sql.replace('FROM dataset', `FROM read_parquet(${sqlString(parquet)})`);
 
 /**
  * Pair 5: aggregations over the uploaded dataset, run as async jobs through the API,
@@ -183,27 +212,16 @@ async function runToEnd(ctx: Context, queryId: string): Promise<number> {
 export async function aggregation(ctx: Context, datasetId: string): Promise<Comparison[]> {
   const { settings, stack } = ctx;
   const parquet = dataLayout.datasetFile(stack.dataDir, TENANT, datasetId);
-  const queries = [
-    {
-      id: 'agg-8-groups',
-      title: 'GROUP BY region SUM(revenue) (8 groups)',
-      sql: 'SELECT region, SUM(revenue) AS revenue FROM dataset GROUP BY region ORDER BY region',
-    },
-    {
-      id: 'agg-100k-groups',
-      title: 'GROUP BY product (100,000 groups)',
-      sql: 'SELECT product, SUM(revenue) AS revenue, COUNT(*) AS orders, MAX(ts) AS last_order FROM dataset GROUP BY product ORDER BY product',
-    },
-  ];
+  const watch: JobWatch = { client: ctx.client, queue: stack.serviceQueue, events: stack.serviceEvents };
   const out: Comparison[] = [];
-  for (const q of queries) {
+  for (const q of AGGREGATIONS) {
     const queryId = await ctx.client.saveQuery(q.id, q.sql, datasetId);
-    const rawSql = q.sql.replace('FROM dataset', `FROM read_parquet(${sqlString(parquet)})`);
+    const rawSql = rawSqlOn(q.sql, parquet);
     // One unmeasured run each: the file is in the page cache for both sides alike.
-    await runToEnd(ctx, queryId);
+    await runToEnd(watch, queryId);
     await ctx.rawDuckdb.run([rawSql]);
     const r = await alternate(settings.aggregationRounds, {
-      a: () => runToEnd(ctx, queryId),
+      a: () => runToEnd(watch, queryId),
       b: async () => (await ctx.rawDuckdb.run([rawSql])).ms / 1000,
     });
     ctx.log(`${q.id}: service ${r.a.map((x) => x.toFixed(3))} s, raw ${r.b.map((x) => x.toFixed(3))} s`);

@@ -5,6 +5,7 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 const FONT = 'font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif"';
 const GREEN = '#2e7d32';
 const RED = '#c62828';
+const GREY = '#757575';
 
 /** Every comparison as service/raw on one log axis; a diff target becomes (raw + diff) / raw. */
 function asRatios(c: Comparison) {
@@ -17,17 +18,19 @@ function asRatios(c: Comparison) {
       target: (raw + c.target.value) / raw,
     };
   }
-  return { value: c.measure.median, min: c.measure.min, max: c.measure.max, target: c.target.value };
+  const target = c.target.kind === 'none' ? undefined : c.target.value;
+  return { value: c.measure.median, min: c.measure.min, max: c.measure.max, target };
 }
 
 /**
  * A horizontal chart: one row per comparison, the median ratio as a bar from 1×, the
- * rounds' min–max as a whisker, the target as a black mark. Green when the target is met.
+ * rounds' min–max as a whisker, the target as a black mark. Green when the target is met; grey
+ * for a row reported for context, without a target.
  */
 export function ratiosSvg(comparisons: Comparison[], caption: string): string {
   const rows = comparisons.map((c) => ({ c, ...asRatios(c) }));
   const values = rows
-    .flatMap((r) => [r.value, r.min, r.max, r.target])
+    .flatMap((r) => [r.value, r.min, r.max, r.target ?? Number.NaN])
     .filter((v) => v > 0 && Number.isFinite(v));
   const lo = 10 ** Math.floor(Math.log10(Math.min(0.5, ...values)));
   const hi = 10 ** Math.ceil(Math.log10(Math.max(2, ...values)));
@@ -58,7 +61,8 @@ export function ratiosSvg(comparisons: Comparison[], caption: string): string {
   rows.forEach((r, i) => {
     const y = top + i * rowH;
     const mid = y + rowH / 2;
-    const color = r.c.met ? GREEN : RED;
+    const color = r.target === undefined ? GREY : r.c.met ? GREEN : RED;
+    const verdict = r.target === undefined ? 'no target' : r.c.met ? 'met' : 'not met';
     const x1 = x(Math.min(1, r.value));
     const x2 = x(Math.max(1, r.value));
     out.push(
@@ -67,9 +71,11 @@ export function ratiosSvg(comparisons: Comparison[], caption: string): string {
       `<line x1="${x(r.min)}" y1="${mid}" x2="${x(r.max)}" y2="${mid}" stroke="#111" stroke-width="1"/>`,
       `<line x1="${x(r.min)}" y1="${mid - 4}" x2="${x(r.min)}" y2="${mid + 4}" stroke="#111"/>`,
       `<line x1="${x(r.max)}" y1="${mid - 4}" x2="${x(r.max)}" y2="${mid + 4}" stroke="#111"/>`,
-      `<rect x="${x(r.target) - 1.5}" y="${y + 2}" width="3" height="${rowH - 4}" fill="#000"/>`,
-      `<text x="${labelW + plotW + 10}" y="${mid + 4}" fill="${color}">${round(r.value, 2)}× ${r.c.met ? 'met' : 'not met'}</text>`,
+      `<text x="${labelW + plotW + 10}" y="${mid + 4}" fill="${color}">${round(r.value, 2)}× ${verdict}</text>`,
     );
+    if (r.target !== undefined) {
+      out.push(`<rect x="${x(r.target) - 1.5}" y="${y + 2}" width="3" height="${rowH - 4}" fill="#000"/>`);
+    }
   });
   out.push(
     `<text x="12" y="${height - 26}" fill="#555">Throughput rows: higher is better. Time, latency and memory rows: lower is better. Whiskers: min–max of the rounds.</text>`,

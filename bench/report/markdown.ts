@@ -11,7 +11,7 @@ function comparisonRow(c: Comparison): string {
     `${spreadText(c.raw)} ${unit}`,
     measureText(c),
     targetText(c.target),
-    c.met ? '**met**' : '**not met**',
+    c.target.kind === 'none' ? 'no target' : c.met ? '**met**' : '**not met**',
   ].join(' | ');
 }
 
