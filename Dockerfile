@@ -11,6 +11,7 @@ COPY packages/config/package.json packages/config/
 COPY packages/contracts/package.json packages/contracts/
 COPY packages/engine/package.json packages/engine/
 COPY packages/queue/package.json packages/queue/
+COPY packages/storage/package.json packages/storage/
 COPY packages/test-utils/package.json packages/test-utils/
 # tsx runs the TypeScript sources directly, so dev dependencies are part of the image.
 RUN npm ci --include=dev --no-audit --no-fund

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '@repo/config';
 import { parse } from 'yaml';
@@ -173,5 +173,25 @@ describe('docker-compose.yml', () => {
     expect(env('dashboard').DASHBOARD_AUTH).toBeUndefined();
     expect(dashboard.volumes).toBeUndefined();
     expect(Object.keys(dashboard.depends_on ?? {})).toEqual(['redis']);
+  });
+});
+
+/** The image installs dependencies from every workspace's package.json, copied before `npm ci`. */
+describe('Dockerfile', () => {
+  it('copies the package.json of every workspace before installing', () => {
+    const dockerfile = readFileSync(join(__dirname, 'Dockerfile'), 'utf8');
+    const workspaces = ['apps', 'packages'].flatMap((root) =>
+      readdirSync(join(__dirname, root), { withFileTypes: true })
+        .filter(
+          (entry) => entry.isDirectory() && existsSync(join(__dirname, root, entry.name, 'package.json')),
+        )
+        .map((entry) => `${root}/${entry.name}`),
+    );
+    const install = dockerfile.indexOf('RUN npm ci');
+    expect(workspaces.length).toBeGreaterThan(5);
+    for (const workspace of workspaces) {
+      const copy = dockerfile.indexOf(`COPY ${workspace}/package.json ${workspace}/`);
+      expect({ workspace, copied: copy >= 0 && copy < install }).toEqual({ workspace, copied: true });
+    }
   });
 });
