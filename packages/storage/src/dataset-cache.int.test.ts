@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { readdir, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { countObjectGets, type S3TestServer, startS3TestServer } from '@repo/test-utils';
 import { DatasetCache } from './dataset-cache';
 import { LocalObjectStore } from './local-object-store';
 import type { ObjectStore } from './object-store';
 import { MiB, makeScratchDir, writeRandomFile } from './object-store-contract.fixture';
 import { S3ObjectStore } from './s3-object-store';
-import { countObjectGets, type S3TestServer, startS3TestServer } from './s3-test-server.fixture';
 import { isMissing } from './storage-error';
 
 let server: S3TestServer;

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { S3RVER_CREDENTIALS, type S3TestServer, startS3TestServer } from '@repo/test-utils';
 import { createObjectStore } from './create-object-store';
 import {
   type ContractHarness,
@@ -13,7 +14,6 @@ import {
   writeRandomFile,
 } from './object-store-contract.fixture';
 import { S3ObjectStore } from './s3-object-store';
-import { S3RVER_CREDENTIALS, type S3TestServer, startS3TestServer } from './s3-test-server.fixture';
 import { StorageError } from './storage-error';
 
 let server: S3TestServer;
@@ -54,7 +54,7 @@ describeObjectStoreContract(
         armed = controller; // at the first part's request, the rest still to come
       },
       privatePaths: [],
-      secrets: [server.endpoint, `:${new URL(server.endpoint).port}`, S3RVER_CREDENTIALS.secretAccessKey],
+      secrets: [server.endpoint, `:${new URL(server.endpoint).port}`, server.credentials.secretAccessKey],
     };
     unsubscribes.set(harness, unsubscribe);
     return harness;
