@@ -108,9 +108,8 @@ export interface Engine {
  * sandbox process (see sandboxed-engine.ts); vetting SQL text and reading result files,
  * both on server-chosen input, run in this process.
  */
-export interface SandboxedEngine {
-  vetSql(sql: string): Promise<{ parameters: string[] }>;
-  describeSettings(): Promise<Record<string, string>>;
+export interface SandboxedEngine
+  extends Pick<Engine, 'vetSql' | 'describeSettings' | 'readResultPage' | 'streamResult' | 'close'> {
   /** Converts an upload inside the tenant's folder; past `timeoutMs` it fails as invalid_dataset. */
   ingest(tenant: string, options: IngestOptions, timeoutMs: number): Promise<IngestResult>;
   /** Binds the query to the dataset without running it; past `timeoutMs` it fails as invalid_query. */
@@ -122,13 +121,6 @@ export interface SandboxedEngine {
   ): Promise<{ columns: string[] }>;
   /** Runs the query; an abort ends it within ABORT_GRACE_MS, by killing its process if need be. */
   execute(tenant: string, options: ExecuteOptions): Promise<QueryResult>;
-  readResultPage(
-    path: string,
-    offset: number,
-    limit: number,
-  ): Promise<{ columns: string[]; rows: JsonValue[][] }>;
-  streamResult(path: string): AsyncGenerator<{ columns: string[]; rows: JsonValue[][] }>;
   /** Sandbox processes running now. */
   readonly sandboxes: number;
-  close(): Promise<void>;
 }
