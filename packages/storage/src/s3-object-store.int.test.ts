@@ -149,6 +149,28 @@ describe('S3ObjectStore', () => {
     expect(await listKeys(store, '')).toEqual([]);
   });
 
+  test('a bucket that does not exist is an operator error, never a missing object', async () => {
+    const misconfigured = createObjectStore(
+      {
+        DATA_DIR: '/unused',
+        OBJECT_STORE_URL: 's3://no-such-bucket/x',
+        S3_ENDPOINT: server.endpoint,
+        S3_FORCE_PATH_STYLE: true,
+      },
+      server.storeOptions(),
+    );
+    try {
+      // HEAD answers a bare 404 for a missing bucket as for a missing key.
+      await expect(misconfigured.head('tenants/acme/datasets/d.parquet')).rejects.toMatchObject({
+        code: 'internal',
+        message: expect.stringContaining('the bucket does not exist'),
+      });
+    } finally {
+      misconfigured.close();
+    }
+    await expect(store.head('tenants/acme/datasets/absent.parquet')).resolves.toBeNull();
+  });
+
   test('presignGet names the download and bounds the lifetime', async () => {
     const bytes = await writeRandomFile(join(scratch, 'r'), 2048);
     await store.putFile('results/job_9.parquet', join(scratch, 'r'));

@@ -10,6 +10,7 @@ import {
   DeleteObjectsCommand,
   GetObjectCommand,
   type GetObjectCommandOutput,
+  HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsCommand,
   type ListObjectsCommandOutput,
@@ -235,7 +236,27 @@ export class S3ObjectStore implements ObjectStore {
       const response = await this.client.send(command);
       return { size: response.ContentLength ?? 0, etag: unquote(response.ETag) ?? '' };
     } catch (error) {
-      if (isS3NotFound(error)) return null;
+      if (isS3NotFound(error)) {
+        // A HEAD answer has no body: a missing bucket is a bare 404 too, and must not read as
+        // "this object is gone" (a misconfigured bucket would fail every job as the user's).
+        await this.assertBucketExists(key);
+        return null;
+      }
+      throw fromS3Error(error, 'inspect', key);
+    }
+  }
+
+  private async assertBucketExists(key: string): Promise<void> {
+    try {
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+      if (status === 404) {
+        throw new StorageError('internal', `Could not inspect ${key}: the bucket does not exist`, {
+          key,
+          detail: 'NoSuchBucket 404',
+        });
+      }
       throw fromS3Error(error, 'inspect', key);
     }
   }
