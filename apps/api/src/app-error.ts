@@ -44,7 +44,7 @@ export function redisUnavailable(): AppError {
 export function objectStoreUnavailable(): AppError {
   return new AppError(
     'service_unavailable',
-    'The file store is not reachable right now; nothing was stored. Retry shortly.',
+    'The file store is not reachable right now, so nothing was changed; retry shortly.',
     [],
     { 'Retry-After': '5' },
   );

@@ -146,4 +146,22 @@ describe('object store with one worker: dataset cache, retention, a store that s
     expect(worker.output()).toContain('worker ready');
     expect(worker.output()).not.toContain(h.secret);
   });
+
+  it('a worker pointed at a bucket that does not exist fails jobs as internal after retries, and says why', async () => {
+    await worker.stop();
+    worker = await startWorker({
+      ...api.env,
+      DATA_DIR: await h.dataDir(),
+      OBJECT_STORE_URL: `s3://no-such-bucket/${h.prefix}`,
+    });
+    const res = await run(countQueryId, {
+      dataset_id: datasetId,
+      parameters: { n: 5 },
+      execution_mode: 'async',
+    });
+    const failed = await untilTerminal(res.body.job_id);
+    // An operator's mistake, not the user's dataset gone: retried, then internal.
+    expect(failed).toMatchObject({ status: 'failed', error_code: 'internal', attempts: 2 });
+    expect(worker.output()).toContain('the bucket does not exist');
+  });
 });
