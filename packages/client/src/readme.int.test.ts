@@ -1,14 +1,24 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { CLI_BIN, REPO_ROOT, runProcess, startStack, type TestStack } from './testing/test-stack';
+import { REPO_ROOT, runProcess, startStack, type TestStack } from './testing/test-stack';
 
 /**
- * README.md's "Client SDK and CLI" section, run as written: its shell block (the CLI
- * walkthrough), its TypeScript block (against the package as it would be published) and
- * its Python block (when python3 has httpx), all against a real API and worker.
+ * README.md run as written against a real API and worker: the "Walkthrough with curl"
+ * section's shell block in bash (its answers checked against the ones the README shows), and
+ * the "Client SDK and CLI" section: the CLI's shell block, the TypeScript block with the shell
+ * block that runs it (against the package as it would be published), and the Python block
+ * (when python3 has httpx).
  */
 const README = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
 const PACKAGE_DIR = resolve(__dirname, '..');
@@ -20,16 +30,51 @@ function section(title: string): string {
   return README.slice(start, end < 0 ? undefined : end);
 }
 
-function block(text: string, language: string): string {
-  const blocks = [...text.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\`\\n`, 'g'))];
-  if (blocks.length !== 1) throw new Error(`expected one \`\`\`${language} block, found ${blocks.length}`);
-  return blocks[0]?.[1] ?? '';
+/** The one ```language block of `text` (holding `marker`, when given). */
+function block(text: string, language: string, marker?: string): string {
+  const blocks = [...text.matchAll(new RegExp(`\`\`\`${language}\\n([\\s\\S]*?)\`\`\`\\n`, 'g'))]
+    .map((match) => match[1] ?? '')
+    .filter((body) => marker === undefined || body.includes(marker));
+  if (blocks.length !== 1) {
+    throw new Error(
+      `expected one \`\`\`${language} block${marker ? ` with ${marker}` : ''}, found ${blocks.length}`,
+    );
+  }
+  return blocks[0] ?? '';
 }
 
+const WALKTHROUGH = section('Walkthrough with curl');
 const CLIENT = section('Client SDK and CLI');
 /** The walkthrough's sales.csv, from its heredoc. */
-const SALES_CSV =
-  /cat > sales\.csv <<'CSV'\n([\s\S]*?\n)CSV\n/.exec(section('Walkthrough with curl'))?.[1] ?? '';
+const SALES_CSV = /cat > sales\.csv <<'CSV'\n([\s\S]*?\n)CSV\n/.exec(WALKTHROUGH)?.[1] ?? '';
+
+/**
+ * The answers a shell block shows: each comment that starts with `# {`, joined with the
+ * comment lines right under it that start with `#  ` (its continuation), as a pattern for one
+ * line of output in which `…` stands for anything.
+ */
+function shownAnswers(script: string): RegExp[] {
+  const answers: string[] = [];
+  let inAnswer = false;
+  for (const line of script.split('\n')) {
+    if (line.startsWith('# {')) answers.push(line.slice(2));
+    else if (inAnswer && line.startsWith('#  ')) answers[answers.length - 1] += line.slice(3).trimStart();
+    else {
+      inAnswer = false;
+      continue;
+    }
+    inAnswer = true;
+  }
+  return answers.map(
+    (answer) =>
+      new RegExp(
+        `^${answer
+          .split('…')
+          .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+          .join('.*')}$`,
+      ),
+  );
+}
 
 /**
  * A Python that can import httpx: the one on PATH, or Debian's (which .ci/run gives
@@ -47,7 +92,7 @@ function pythonWithHttpx(): string | null {
   return null;
 }
 
-describe("README's Client SDK and CLI section", () => {
+describe('README.md, run as written', () => {
   let stack: TestStack;
   let dir: string;
 
@@ -55,7 +100,6 @@ describe("README's Client SDK and CLI section", () => {
     expect(SALES_CSV.split('\n')[0]).toBe('region,revenue,month');
     stack = await startStack();
     dir = mkdtempSync(join(tmpdir(), 'analytics-readme-'));
-    writeFileSync(join(dir, 'sales.csv'), SALES_CSV);
   });
 
   afterAll(async () => {
@@ -63,20 +107,66 @@ describe("README's Client SDK and CLI section", () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('CLI walkthrough: works as written', async () => {
-    // As after `npm start`: the development key in .data/dev-api-key, the API at ANALYTICS_URL.
+  it('Walkthrough with curl: runs as written and answers what it shows', async () => {
+    const script = block(WALKTHROUGH, 'sh');
+    // The one line a reader changes when the API is elsewhere.
+    const apiLine = /^API=http:\/\/127\.0\.0\.1:3000$/m;
+    expect(script).toMatch(apiLine);
+    // As after `npm start`: the repository's folder, with the development key in .data/dev-api-key.
+    const repo = join(dir, 'walkthrough-repo');
+    mkdirSync(join(repo, '.data'), { recursive: true });
+    writeFileSync(join(repo, '.data', 'dev-api-key'), `${stack.apiKey}\n`);
+    const tmp = join(dir, 'walkthrough-tmp'); // where its `mktemp -d` makes the scratch folder
+    mkdirSync(tmp);
+    const result = await runProcess(
+      'bash',
+      ['-c', ['set -euo pipefail', script.replace(apiLine, `API=${stack.url}`)].join('\n')],
+      { env: { TMPDIR: tmp }, cwd: repo, timeoutMs: 30_000 },
+    );
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+
+    // Each answer printed, on a line of its own, is the one the README shows under its command.
+    const printed = result.stdout.split('\n').filter((line) => line !== '');
+    const shown = shownAnswers(script);
+    expect(shown).toHaveLength(4); // upload, save, run, status
+    expect(printed).toHaveLength(shown.length);
+    shown.forEach((pattern, i) => {
+      expect(printed[i]).toMatch(pattern);
+    });
+    expect(JSON.parse(printed[3] ?? '')).toMatchObject({
+      status: 'succeeded',
+      progress: 100,
+      results: {
+        columns: ['region', 'total_revenue'],
+        rows: [
+          ['North', 48320.5],
+          ['South', 31205],
+        ],
+      },
+      error: null,
+    });
+    // Nothing was written into the repository's folder: its files are in the scratch folder.
+    expect(readdirSync(repo)).toEqual(['.data']);
+    expect(readdirSync(join(repo, '.data'))).toEqual(['dev-api-key']);
+    const [scratch, ...others] = readdirSync(tmp);
+    expect(others).toEqual([]);
+    expect(readdirSync(join(tmp, scratch ?? '')).sort()).toEqual([
+      'dataset.json',
+      'query.json',
+      'run.json',
+      'sales.csv',
+    ]);
+  });
+
+  it("CLI: runs as written in the walkthrough's shell", async () => {
+    // The walkthrough's scratch folder and variables: REPO (the repository), KEY and API.
     const work = join(dir, 'cli');
-    mkdirSync(join(work, '.data'), { recursive: true });
-    writeFileSync(join(work, '.data', 'dev-api-key'), `${stack.apiKey}\n`);
+    mkdirSync(work);
     writeFileSync(join(work, 'sales.csv'), SALES_CSV);
-    // `npx analytics` is the workspace's bin (checked below); here it runs that file directly.
-    const script = [
-      'set -euo pipefail',
-      `npx() { if [ "$1" = analytics ]; then shift; "${process.execPath}" "${CLI_BIN}" "$@"; else echo "unexpected npx $*" >&2; return 127; fi; }`,
-      block(CLIENT, 'sh'),
-    ].join('\n');
+    const script = ['set -euo pipefail', block(CLIENT, 'sh', 'analytics datasets upload')].join('\n');
     const result = await runProcess('bash', ['-c', script], {
-      env: { ANALYTICS_URL: stack.url },
+      env: { REPO: REPO_ROOT, KEY: stack.apiKey, API: stack.url },
       cwd: work,
       timeoutMs: 90_000,
     });
@@ -168,11 +258,17 @@ describe("README's Client SDK and CLI section", () => {
       expect(typecheck.stdout).toBe('');
       expect(typecheck.code).toBe(0);
 
+      // The README's commands that run it, in the scratch folder, with REPO a repository whose
+      // packages/client is this build (as `npm run build -w @analytics-jobs/client` leaves it).
+      const repo = join(dir, 'sdk-repo');
+      mkdirSync(join(repo, 'packages'), { recursive: true });
+      symlinkSync(pkg, join(repo, 'packages', 'client'), 'dir');
+      symlinkSync(join(REPO_ROOT, 'node_modules'), join(repo, 'node_modules'), 'dir');
       const run = await runProcess(
-        process.execPath,
-        ['--import', pathToFileURL(require.resolve('tsx')).href, 'quickstart.mts'],
+        'bash',
+        ['-c', ['set -euo pipefail', block(CLIENT, 'sh', 'quickstart.mts')].join('\n')],
         {
-          env: { ANALYTICS_URL: stack.url, ANALYTICS_API_KEY: stack.apiKey },
+          env: { REPO: repo, ANALYTICS_URL: stack.url, ANALYTICS_API_KEY: stack.apiKey },
           cwd: consumer,
           timeoutMs: 60_000,
         },
