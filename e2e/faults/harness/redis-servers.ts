@@ -24,6 +24,7 @@ export class RestartableRedis {
     private readonly args: string[],
   ) {}
 
+  /** `args` follow startRedis's own (maxmemory-policy noeviction among them), so they may override them. */
   static async start(args: string[] = []): Promise<RestartableRedis> {
     const redis = new RestartableRedis(await freePort(), args);
     await redis.restart();

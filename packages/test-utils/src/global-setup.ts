@@ -1,6 +1,9 @@
 import { startRedis } from './redis-server';
 
-/** Starts one private redis-server for the int project; files isolate themselves by key prefix. */
+/**
+ * Starts one private redis-server for the int project (maxmemory-policy noeviction, as
+ * production runs it: see startRedis); files isolate themselves by key prefix.
+ */
 export default async function globalSetup(): Promise<void> {
   const redis = await startRedis();
   process.env.TEST_REDIS_URL = redis.url;

@@ -44,7 +44,11 @@ async function waitForPort(port: number, deadlineMs: number): Promise<void> {
   }
 }
 
-/** `port` restarts a Redis where a stopped one was, for tests of recovery. */
+/**
+ * `port` restarts a Redis where a stopped one was, for tests of recovery. It runs with
+ * maxmemory-policy noeviction, as production should (BullMQ warns on the console about any
+ * other); `extraArgs` come last, so a test may ask for another policy (or `--dir`).
+ */
 export async function startRedis(extraArgs: string[] = [], port?: number): Promise<PrivateRedis> {
   port ??= await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'analytics-redis-'));
@@ -61,6 +65,8 @@ export async function startRedis(extraArgs: string[] = [], port?: number): Promi
       'no',
       '--dir',
       dir,
+      '--maxmemory-policy',
+      'noeviction',
       ...extraArgs,
     ],
     { stdio: 'ignore' },

@@ -72,7 +72,12 @@ export function createDeliverWebhookProcessor(deps: DeliverWebhookDeps) {
     }
     // Enqueued as the job ends; the end itself may land a moment later.
     if (!target.ended) throw new Error('not ended yet');
+    // What the tenant reads on the job: the deliveries tried (a batch's are not recorded).
     const attempts = target.attempts + 1;
+    // What the log says: BullMQ's attempt of this delivery job out of its maximum. While the
+    // processor runs, attemptsMade counts the attempts already ended (attemptsStarted counts
+    // this one too, and stalled restarts, which do not use up attempts).
+    const attempt = { attempt: job.attemptsMade + 1, maxAttempts: job.opts.attempts ?? 1 };
     const raw = JSON.stringify(target.body);
     const timestamp = Math.floor(Date.now() / 1000);
     const secret = await webhookSecret(redis, config.QUEUE_PREFIX, payload.tenant);
@@ -95,7 +100,7 @@ export function createDeliverWebhookProcessor(deps: DeliverWebhookDeps) {
       const tenantMessage = error instanceof WebhookFailure ? error.tenantMessage : 'the delivery failed';
       await target.record({ attempts, last_status: null, delivered_at: null, last_error: tenantMessage });
       const detail = error instanceof Error ? error.message : String(error);
-      logger.warn({ attempts, err: detail }, 'webhook not delivered');
+      logger.warn({ ...attempt, err: detail }, 'webhook not delivered');
       if (error instanceof WebhookRefused) throw new UnrecoverableError(detail);
       throw error;
     }
@@ -108,10 +113,10 @@ export function createDeliverWebhookProcessor(deps: DeliverWebhookDeps) {
       last_error: delivered ? null : answered,
     });
     if (!delivered) {
-      logger.warn({ attempts, httpStatus: response.status }, 'webhook not delivered');
+      logger.warn({ ...attempt, httpStatus: response.status }, 'webhook not delivered');
       throw new Error(answered);
     }
-    logger.info({ attempts, httpStatus: response.status }, 'webhook delivered');
+    logger.info({ ...attempt, httpStatus: response.status }, 'webhook delivered');
     return response;
   };
 }

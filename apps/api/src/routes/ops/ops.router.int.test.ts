@@ -50,8 +50,10 @@ describe('operations endpoints', () => {
     const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(
       ([path, ops]) => Object.keys(ops).map((method) => `${method} ${path}`),
     );
-    // The reference page's own script is part of /docs, not an API route.
-    const routed = expressRoutes(api.app).filter((r) => r !== 'get /docs/init.js');
+    // The reference page's own script is part of /docs, and the browsers' favicon no API route.
+    const routed = expressRoutes(api.app).filter(
+      (r) => r !== 'get /docs/init.js' && r !== 'get /favicon.ico',
+    );
     expect([...routed].sort()).toEqual([...documented].sort());
     expect(documented).toHaveLength(API_ROUTES.length);
     expect(
@@ -112,6 +114,12 @@ describe('operations endpoints', () => {
   });
 
   it('warns on /readyz when Redis may evict, answers 503 while Redis is gone, and recovers', async () => {
+    // BullMQ says so too, on the console, for each of its connections: expected here, and
+    // kept out of the run's output (any other console warning still goes through).
+    const warn = console.warn.bind(console);
+    const bullmqWarning = jest.spyOn(console, 'warn').mockImplementation((...args: unknown[]) => {
+      if (!String(args[0]).startsWith('IMPORTANT! Eviction policy is allkeys-lru')) warn(...args);
+    });
     let lru = await startRedis(['--maxmemory-policy', 'allkeys-lru']);
     const testEnv = makeTestEnv({ REDIS_URL: lru.url });
     const connected = await connectDeps(testEnv.config, createApiLogger('silent'));
@@ -132,6 +140,37 @@ describe('operations endpoints', () => {
     } finally {
       await connected.close();
       await lru.stop();
+      bullmqWarning.mockRestore();
+    }
+  });
+
+  it('answers /favicon.ico with 204, no key needed, and logs no warning for it', async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(...chunk.toString().trim().split('\n'));
+        done();
+      },
+    });
+    const connected = await connectDeps(api.config, createApiLogger('debug', sink));
+    try {
+      const app = createApp(connected.deps);
+      for (const method of ['get', 'head'] as const) {
+        const icon = await supertest(app)[method]('/favicon.ico');
+        expect(icon.status).toBe(204);
+        expect(icon.headers['cache-control']).toBe('public, max-age=86400');
+        expect(icon.text ?? '').toBe('');
+      }
+      // A path nobody serves still gets its 404 and its warning.
+      expect((await supertest(app).get('/favicon.png')).status).toBe(404);
+      await new Promise((r) => setImmediate(r));
+      const entries = lines.map((line) => JSON.parse(line));
+      const icons = entries.filter((e) => e.req?.url === '/favicon.ico');
+      expect(icons).toHaveLength(2);
+      expect(icons.every((e) => e.level < 40 && e.res.statusCode === 204)).toBe(true);
+      expect(entries.some((e) => e.req?.url === '/favicon.png' && e.level === 40)).toBe(true);
+    } finally {
+      await connected.close();
     }
   });
 

@@ -48,6 +48,12 @@ export function opsRouter(deps: AppDeps): Router {
     res.type('json').send(openApi);
   });
 
+  // Browsers ask for it on every visit (of /docs, /healthz...): nothing, rather than a 404
+  // logged as a warning each time; cached for a day so they ask less.
+  router.get('/favicon.ico', (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=86400').status(204).end();
+  });
+
   router.use(docsRouter());
   return router;
 }
