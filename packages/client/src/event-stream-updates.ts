@@ -78,9 +78,12 @@ export function eventStreamJobUpdates(http: HttpTransport, fallback: JobUpdates)
         const { event, data } = next.value;
         if (event === 'status') last = JSON.parse(data) as Job;
         else if (event === 'progress' && last !== null) {
-          const step = JSON.parse(data) as Pick<Job, 'status' | 'progress'>;
+          const step = JSON.parse(data) as Pick<Job, 'status' | 'progress' | 'progress_measured'>;
           const previous: Job = last;
           last = { ...previous, status: step.status, progress: step.progress };
+          // A progress event is a measurement (servers older than the field do not say so).
+          const measured = step.progress_measured ?? previous.progress_measured;
+          if (measured !== undefined) last.progress_measured = measured;
         } else continue;
         yield last;
         if (isTerminal(last)) return;

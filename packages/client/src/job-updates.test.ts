@@ -50,6 +50,19 @@ describe('changesOf', () => {
     expect(seen).toEqual(['queued:0', 'running:0', 'running:40', 'succeeded:100']);
   });
 
+  it('passes a job on when its progress becomes measured, at the same figure', async () => {
+    const seen: string[] = [];
+    const updates = [
+      { ...job('running', 0), progress_measured: false },
+      { ...job('running', 0), progress_measured: false },
+      { ...job('running', 0), progress_measured: true },
+      { ...job('succeeded', 100), progress_measured: true },
+    ];
+    for await (const update of changesOf(fromArray(updates)))
+      seen.push(`${update.status}:${update.progress}:${update.progress_measured}`);
+    expect(seen).toEqual(['running:0:false', 'running:0:true', 'succeeded:100:true']);
+  });
+
   it('knows the terminal states', () => {
     expect(
       ['queued', 'running', 'succeeded', 'failed'].map((s) => isTerminal({ status: s as Job['status'] })),

@@ -40,12 +40,20 @@ export function pollingJobUpdates(
   };
 }
 
-/** The updates with the repeats left out: a job is passed on when its status or progress moved. */
+/**
+ * The updates with the repeats left out: a job is passed on when its status or progress moved,
+ * or its progress became measured.
+ */
 export async function* changesOf(updates: AsyncIterable<Job>): AsyncGenerator<Job> {
-  let last: Pick<Job, 'status' | 'progress'> | null = null;
+  let last: Pick<Job, 'status' | 'progress' | 'progress_measured'> | null = null;
   for await (const job of updates) {
-    if (last === null || job.status !== last.status || job.progress !== last.progress) {
-      last = { status: job.status, progress: job.progress };
+    if (
+      last === null ||
+      job.status !== last.status ||
+      job.progress !== last.progress ||
+      job.progress_measured !== last.progress_measured
+    ) {
+      last = { status: job.status, progress: job.progress, progress_measured: job.progress_measured };
       yield job;
     }
   }

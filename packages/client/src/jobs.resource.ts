@@ -25,7 +25,7 @@ export interface ResultsFileOptions extends RequestOptions {
 }
 
 export interface WaitOptions extends RequestOptions {
-  /** Called with the job whenever its status or progress has moved, and once at the start. */
+  /** Called with the job whenever its status or progress has moved (or became measured), and once at the start. */
   onProgress?: (job: Job) => void;
   /** Give up waiting after this long (code `wait_timeout`); the job itself goes on. */
   timeoutMs?: number;

@@ -141,6 +141,13 @@ export interface Job {
   attempts: number;
   priority: Priority;
   expires_at: string | null;
+  /**
+   * Whether `progress` is a measurement: `true` once DuckDB has reported a percentage for this
+   * job, and once it has succeeded; `false` while nothing is measured (queued, or running a
+   * query DuckDB reports no progress for) — `progress` is then 0 for "not measured", not
+   * "nothing done", so show an indeterminate indicator. Absent from servers older than it.
+   */
+  progress_measured?: boolean;
   /** For a run with a callback_url: its webhook's delivery so far. */
   webhook?: WebhookDelivery;
 }

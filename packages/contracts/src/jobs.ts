@@ -42,6 +42,29 @@ export const ZJobStatus = z.object({
   attempts: z.number().int(),
   priority: z.enum(PRIORITIES),
   expires_at: ZTimestamp.nullable(),
+  /**
+   * (ext) Whether `progress` is a measurement. Every status this server sends has it; it is
+   * optional only so that answers of servers older than the field still fit.
+   */
+  progress_measured: z
+    .boolean()
+    .optional()
+    .meta({
+      description: [
+        '(ext) Whether `progress` is a measurement.',
+        '`true` once DuckDB has reported a percentage for this job (the figure then rises with the work done),',
+        'and always once the job has succeeded (100).',
+        '`false` while nothing has been measured: the job is queued, or it runs where DuckDB reports no progress —',
+        'some queries (for instance scans of generated rows such as range(), or recursive CTEs), or any query',
+        'run while every progress-reporting connection of its worker was busy.',
+        '`progress` is then 0 until the job ends: read it as "not measured", not "nothing done",',
+        'and show an indeterminate indicator rather than 0%.',
+        'On a failed job: whether progress was measured before it failed. It never turns from `true` back to `false`.',
+        '`progress` events of `GET /v1/jobs/{job_id}/events` carry it too',
+        '(always `true` there: only a measurement makes a progress event).',
+        'Absent only from servers older than this field.',
+      ].join(' '),
+    }),
   /** (ext) Present for a run with a callback_url: its delivery so far. */
   webhook: z
     .object({

@@ -68,7 +68,42 @@ describe('toJobStatus', () => {
       attempts: 1,
       priority: 'interactive',
       expires_at: '2024-06-02T14:22:45Z',
+      progress_measured: true,
     });
+    // The seed's fields come first, in the seed's order, whatever the (ext) fields.
+    expect(Object.keys(status).slice(0, 9)).toEqual([
+      'job_id',
+      'query_id',
+      'dataset_id',
+      'status',
+      'progress',
+      'results',
+      'error',
+      'created_at',
+      'completed_at',
+    ]);
+  });
+
+  it('says whether progress is measured: the stored field is written only with a measurement', () => {
+    const running = { ...base, processedOn: '1' };
+    const at = (raw: RawJobFields) => {
+      const { progress, progress_measured } = toJobStatus('job_x', raw, payload, 60);
+      return { progress, progress_measured };
+    };
+    expect(at(base)).toEqual({ progress: 0, progress_measured: false });
+    // Running with nothing measured (DuckDB reports none): a 0 that says so.
+    expect(at(running)).toEqual({ progress: 0, progress_measured: false });
+    // A measured 0 (DuckDB's figure below 1%) and a measured rise.
+    expect(at({ ...running, progress: '0' })).toEqual({ progress: 0, progress_measured: true });
+    expect(at({ ...running, progress: '46' })).toEqual({ progress: 46, progress_measured: true });
+    // Succeeded: 100, measured, whatever was stored (nothing, or an older worker's last figure).
+    const done = { ...running, finishedOn: '2', returnvalue: '{"columns":[],"rows":[],"row_count":0}' };
+    expect(at(done)).toEqual({ progress: 100, progress_measured: true });
+    expect(at({ ...done, progress: '46' })).toEqual({ progress: 100, progress_measured: true });
+    // Failed: whether anything had been measured before.
+    const failed = { ...running, finishedOn: '2', failedReason: formatFailure('timeout', 'Too slow.') };
+    expect(at(failed)).toEqual({ progress: 0, progress_measured: false });
+    expect(at({ ...failed, progress: '40' })).toEqual({ progress: 40, progress_measured: true });
   });
 
   it('never shows 100 before success and clamps stored progress', () => {

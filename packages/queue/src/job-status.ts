@@ -48,6 +48,15 @@ function mapProgress(status: JobStatus, stored: string | null): number {
   return n === null ? 0 : Math.max(0, Math.min(99, Math.floor(n)));
 }
 
+/**
+ * Whether the progress is measured: the worker writes BullMQ's `progress` field only with a
+ * figure DuckDB measured (and 100 on success), never while nothing is measured — so the
+ * field's presence says it, with no field of its own to read or write.
+ */
+function isProgressMeasured(status: JobStatus, stored: string | null): boolean {
+  return status === 'succeeded' || toInt(stored) !== null;
+}
+
 /** Inline results, with the link to the next page when the rest sits in a result file. */
 function mapResults(jobId: string, returnvalue: string): TQueryResults {
   const results = JSON.parse(returnvalue) as TQueryResults;
@@ -102,6 +111,7 @@ export function toJobStatus(
     attempts: toInt(raw.ats) ?? 0,
     priority: payload.priority,
     expires_at: finishedOn === null ? null : toTimestamp(finishedOn + resultTtlSeconds * 1000),
+    progress_measured: isProgressMeasured(status, raw.progress),
     ...(raw.webhook
       ? { webhook: JSON.parse(raw.webhook) as NonNullable<TJobStatus['webhook']> }
       : payload.callback_url

@@ -10,8 +10,27 @@ export const INTERRUPT_REASONS = {
   shutdown: 'shutdown',
 } as const;
 
-function unrecoverable(code: JobErrorCode, message: string): UnrecoverableError {
-  return new UnrecoverableError(formatFailure(code, message));
+/**
+ * An ending the service expected — a query error, a timeout, a cancel — failed at once. BullMQ
+ * keeps the thrown error's `stack` in the job's `stacktrace`, which the dashboard shows: for
+ * these it is the reason alone, not `UnrecoverableError` frames and server paths that say
+ * nothing about the query. (Internal failures keep their stacks: see toJobFailure.)
+ */
+export function expectedEnding(code: Exclude<JobErrorCode, 'internal'>, message: string): UnrecoverableError {
+  const error = new UnrecoverableError(formatFailure(code, message));
+  error.stack = error.message;
+  return error;
+}
+
+/**
+ * An internal failure, retried by BullMQ: its stack is kept, followed by the stack of what
+ * was thrown (the operator's lead on the dashboard; the job's error sentence never shows it).
+ */
+function internalFailure(message: string, cause: unknown): Error {
+  const error = new Error(formatFailure('internal', message), { cause });
+  const causeText = cause instanceof Error ? (cause.stack ?? String(cause)) : String(cause);
+  error.stack = `${error.stack ?? error.message}\nCaused by: ${causeText}`;
+  return error;
 }
 
 /**
@@ -24,26 +43,24 @@ export function toJobFailure(error: unknown, context: { timeoutMs: number; reaso
     switch (error.code) {
       case 'invalid_query':
       case 'query_error':
-        return unrecoverable(
+        return expectedEnding(
           'query_error',
           `${error.message.replace(/\.?$/, '.')} Fix the query or its parameters and run it again.`,
         );
       case 'interrupted':
         if (context.reason === INTERRUPT_REASONS.timeout) {
-          return unrecoverable(
+          return expectedEnding(
             'timeout',
             `The query ran longer than its ${context.timeoutMs} ms timeout and was stopped; narrow it (more filters, fewer groups) or raise timeout_ms.`,
           );
         }
-        return unrecoverable('cancelled', CANCELLED_MESSAGE);
+        return expectedEnding('cancelled', CANCELLED_MESSAGE);
       default:
         break;
     }
   }
-  return new Error(
-    formatFailure(
-      'internal',
-      'The query could not run because of an internal error (it was retried); run it again, and contact the operator if it persists.',
-    ),
+  return internalFailure(
+    'The query could not run because of an internal error (it was retried); run it again, and contact the operator if it persists.',
+    error,
   );
 }

@@ -17,7 +17,7 @@ import { type DatasetCache, isMissing, type ObjectStore } from '@repo/storage';
 import { type Job, UnrecoverableError, WaitingError } from 'bullmq';
 import type { Logger } from 'pino';
 import type { WorkerMetrics } from '../telemetry/worker-metrics';
-import { INTERRUPT_REASONS, toJobFailure } from './job-failure-error';
+import { expectedEnding, INTERRUPT_REASONS, toJobFailure } from './job-failure-error';
 
 export interface RunQueryDeps {
   config: Pick<
@@ -74,25 +74,45 @@ async function countResultBytes(
   );
 }
 
-/** Progress writes: only rises, at least once a second, in order (one chain per job). */
+/**
+ * Progress writes, in order (one chain per job). BullMQ's `progress` field is written only
+ * with a figure DuckDB measured, never while the engine reports -1 (nothing measured): the
+ * field's presence is what the status reads as `progress_measured` (job-status.ts), with no
+ * field or command of its own. A figure is written when it rises, and repeated at least once
+ * a second while it stalls. A retry starts from what the attempts before it measured, so the
+ * figure never goes back. On success, 100 is written — the one command a success costs — so
+ * that the job itself (and the dashboard, which shows it) does not stay at its last figure.
+ */
 function progressReporter(job: Job, logger: Logger) {
-  let reported = -1;
+  // BullMQ reads an absent field as 0: only a figure above it is surely a measurement.
+  let reported = typeof job.progress === 'number' && job.progress > 0 ? Math.min(99, job.progress) : -1;
   let lastWrite = 0;
+  let ended = false;
   let chain: Promise<void> = Promise.resolve();
+  const write = (value: number) => {
+    chain = chain.then(() =>
+      job
+        .updateProgress(value)
+        .catch((error: unknown) => logger.warn({ err: error }, 'progress update failed')),
+    );
+  };
   return {
+    /** The engine's figure: -1 while DuckDB has measured nothing, then 0..99, never falling. */
     report(percent: number) {
+      if (ended || percent < 0) return;
       const now = Date.now();
       if (percent <= reported && now - lastWrite < 1_000) return;
       reported = Math.max(reported, percent);
       lastWrite = now;
-      const value = reported;
-      chain = chain.then(() =>
-        job
-          .updateProgress(value)
-          .catch((error: unknown) => logger.warn({ err: error }, 'progress update failed')),
-      );
+      write(reported);
     },
     flushed: () => chain,
+    /** The run succeeded: 100, after the writes already on their way. */
+    succeeded() {
+      ended = true;
+      write(100);
+      return chain;
+    },
   };
 }
 
@@ -129,7 +149,7 @@ function runQueryWith(deps: RunQueryDeps) {
     }
     const payload = parsed.data;
     if (job.id && (await deps.isCancelRequested(job.id))) {
-      throw new UnrecoverableError(formatFailure('cancelled', CANCELLED_MESSAGE));
+      throw expectedEnding('cancelled', CANCELLED_MESSAGE);
     }
     const datasetKey = dataKeys.dataset(payload.tenant, payload.dataset_id);
     const resultKey = dataKeys.result(payload.tenant, String(job.id));
@@ -176,7 +196,7 @@ function runQueryWith(deps: RunQueryDeps) {
       if (result.spilledBytes !== undefined) {
         await countResultBytes(deps, payload.tenant, resultKey, result.spilledBytes);
       }
-      await progress.flushed();
+      await progress.succeeded();
       logger.info({ ms: Date.now() - started, rows: result.rowCount }, 'query succeeded');
       return {
         columns: result.columns,
@@ -199,11 +219,9 @@ function runQueryWith(deps: RunQueryDeps) {
         isMissing(error) ||
         (!interrupt.aborted && (await deps.store.head(datasetKey).catch(() => ({}))) === null);
       if (datasetGone) {
-        throw new UnrecoverableError(
-          formatFailure(
-            'query_error',
-            `The dataset ${payload.dataset_id} no longer exists; upload it again and rerun.`,
-          ),
+        throw expectedEnding(
+          'query_error',
+          `The dataset ${payload.dataset_id} no longer exists; upload it again and rerun.`,
         );
       }
       // A transfer stopped by the abort rejects with the signal's reason, not an engine error.

@@ -12,7 +12,7 @@ import { type CliContext, EXIT, pipeToOutput } from './cli-context';
 import { pageOrAll, printPage } from './datasets.command';
 import { followJob } from './follow-job';
 import { printResults } from './outcome';
-import { json, table } from './render';
+import { json, progressCell, table } from './render';
 
 /** How long `jobs cancel` follows a job that is still stopping before it reports so. */
 const CANCEL_FOLLOW_MS = 10_000;
@@ -38,7 +38,7 @@ export async function jobsCommand(ctx: CliContext, args: ParsedArgs): Promise<nu
             [
               job.job_id,
               job.status,
-              job.progress,
+              progressCell(job),
               job.query_id,
               job.dataset_id,
               job.created_at,
@@ -63,7 +63,7 @@ export async function jobsCommand(ctx: CliContext, args: ParsedArgs): Promise<nu
         ctx,
         page,
         ['job_id', 'status', 'progress', 'query_id', 'created_at', 'error_code'],
-        (j) => [j.job_id, j.status, j.progress, j.query_id, j.created_at, j.error_code],
+        (j) => [j.job_id, j.status, progressCell(j), j.query_id, j.created_at, j.error_code],
         'analytics jobs list',
       );
       return EXIT.ok;

@@ -1,4 +1,4 @@
-import { bytes, cell, ProgressReporter, progressBar, table } from './render';
+import { bytes, cell, ProgressReporter, progressBar, progressCell, table } from './render';
 
 describe('table', () => {
   it('aligns text left and numbers right under a header', () => {
@@ -66,6 +66,61 @@ describe('progress', () => {
     expect(out.text().match(/\n/g)).toHaveLength(1);
   });
 
+  const unmeasured = { ...job('running', 0), progress_measured: false };
+
+  it('shows a spinner, not 0%, while the progress is not measured', () => {
+    expect(progressBar(unmeasured, 80)).toBe('job_abc running   ⠋ progress not measured');
+    expect(progressBar(unmeasured, 80, 2)).toBe('job_abc running   ⠹ progress not measured');
+    // Measured (even at 0), queued, ended, or from a server without the field: the bar, as before.
+    expect(progressBar({ ...job('running', 0), progress_measured: true }, 80)).toMatch(/\[░+\] +0%$/);
+    expect(progressBar({ ...job('queued', 0), progress_measured: false }, 80)).toMatch(/ +0%$/);
+    expect(progressBar(job('running', 0), 80)).toMatch(/ +0%$/);
+    expect(progressBar({ ...job('succeeded', 100), progress_measured: true }, 80)).toMatch(/ 100%$/);
+    expect([progressCell(unmeasured), progressCell({ ...unmeasured, progress_measured: true })]).toEqual([
+      'not measured',
+      0,
+    ]);
+  });
+
+  it('turns the spinner on a terminal until the progress is measured, then draws the bar', () => {
+    jest.useFakeTimers();
+    try {
+      const out = terminal(true);
+      const reporter = new ProgressReporter(out);
+      reporter.update({ ...unmeasured, ...rest });
+      jest.advanceTimersByTime(3 * 120);
+      const spun = out.text().split('\r').filter(Boolean);
+      expect(spun).toHaveLength(4);
+      const spinners = spun.map((frame) => /running +(\S) progress not measured/.exec(frame)?.[1]);
+      expect(new Set(spinners).size).toBe(4);
+      reporter.update({ ...job('running', 12), progress_measured: true, ...rest });
+      jest.advanceTimersByTime(1_000);
+      reporter.finish();
+      const frames = out.text().split('\r').filter(Boolean);
+      // The spinner stopped at the first measurement: one bar frame, then the end of the line.
+      expect(frames).toHaveLength(5);
+      expect(frames.at(-1)).toMatch(/\] +12%\S*\[K\n$/);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
+  it('stops the spinner when it finishes', () => {
+    jest.useFakeTimers();
+    try {
+      const out = terminal(true);
+      const reporter = new ProgressReporter(out);
+      reporter.update({ ...unmeasured, ...rest });
+      reporter.finish();
+      const length = out.text().length;
+      jest.advanceTimersByTime(1_000);
+      expect(out.text()).toHaveLength(length);
+      expect(jest.getTimerCount()).toBe(0);
+    } finally {
+      jest.useRealTimers();
+    }
+  });
+
   it('writes one plain line per update elsewhere', () => {
     const out = terminal(false);
     const reporter = new ProgressReporter(out);
@@ -73,6 +128,15 @@ describe('progress', () => {
     reporter.update({ ...job('succeeded', 100), ...rest });
     reporter.finish();
     expect(out.text()).toBe('job_abc running 10%\njob_abc succeeded 100%\n');
+  });
+
+  it('says the progress is not measured in a plain line, not 0%', () => {
+    const out = terminal(false);
+    const reporter = new ProgressReporter(out);
+    reporter.update({ ...unmeasured, ...rest });
+    reporter.update({ ...job('running', 30), progress_measured: true, ...rest });
+    reporter.finish();
+    expect(out.text()).toBe('job_abc running (progress not measured)\njob_abc running 30%\n');
   });
 });
 

@@ -18,6 +18,9 @@ const rank = (status: TJobStatus['status']) => JOB_STATUSES.indexOf(status);
  * Last-Event-ID, misses nothing — then `progress` events (only rising) and a `status`
  * event at each change of status (only forward), and closes after the terminal one.
  * Events are handled one at a time, in the order Redis gave them.
+ * A progress event is a figure DuckDB measured (the worker writes no other), so it says
+ * `progress_measured: true`, and is sent even at a figure that has not risen when it is the
+ * first measurement the client hears of. The worker's 100 on success is the status event's.
  */
 export async function streamJobEvents(res: Response, options: JobEventsStreamOptions): Promise<void> {
   const { jobId, hub } = options;
@@ -32,6 +35,8 @@ export async function streamJobEvents(res: Response, options: JobEventsStreamOpt
 
   let lastStatus: TJobStatus | null = null;
   let lastProgress = -1;
+  // Whether the client has been told that the progress is measured.
+  let measuredSent = false;
   let closed = false;
   let chain: Promise<void> = Promise.resolve();
   const write = (event: string, data: unknown, id?: string) => {
@@ -50,6 +55,7 @@ export async function streamJobEvents(res: Response, options: JobEventsStreamOpt
     if (lastStatus && rank(status.status) < rank(lastStatus.status)) return;
     lastStatus = status;
     lastProgress = Math.max(lastProgress, status.progress);
+    measuredSent ||= status.progress_measured === true;
     write('status', status, id);
     if (TERMINAL_STATUSES.includes(status.status)) close();
   };
@@ -64,15 +70,22 @@ export async function streamJobEvents(res: Response, options: JobEventsStreamOpt
       .then(async () => {
         if (closed) return;
         if (event.type === 'progress') {
-          // Progress is a number below 100 until the job succeeds; a late or repeated one is dropped.
-          const progress = Math.min(99, Math.floor(event.progress));
+          // Progress is a number below 100 until the job succeeds (the 100 written then is the
+          // status event's to tell); a late or repeated one is dropped.
+          if (!(event.progress < 100)) return;
+          const progress = Math.max(0, Math.floor(event.progress));
           if (
-            progress > lastProgress &&
+            (progress > lastProgress || (progress === lastProgress && !measuredSent)) &&
             lastStatus?.status !== 'succeeded' &&
             lastStatus?.status !== 'failed'
           ) {
             lastProgress = progress;
-            write('progress', { job_id: jobId, status: 'running', progress }, event.id);
+            measuredSent = true;
+            write(
+              'progress',
+              { job_id: jobId, status: 'running', progress, progress_measured: true },
+              event.id,
+            );
           }
           return;
         }
