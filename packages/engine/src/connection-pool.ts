@@ -25,7 +25,7 @@ async function dropTempObjects(connection: DuckDBConnection): Promise<void> {
  * ended well leaves only the `dataset` view, which the next may reuse; after one that failed,
  * every temporary object is dropped before the next takes the connection. When all are busy,
  * a fresh connection runs the query without progress (DuckDB then reports -1, and the caller
- * hears 0 until the end).
+ * hears -1, not measured, until the end).
  */
 export class ProgressConnectionPool {
   private idle: DuckDBConnection[];

@@ -68,7 +68,11 @@ export interface ExecuteOptions {
    */
   heldRowsMax?: number;
   signal?: AbortSignal;
-  /** An integer 0..99 that never decreases, at least once a second while the query runs. */
+  /**
+   * -1 while DuckDB has measured nothing (no progress connection free, or a query it gives no
+   * figure for), then an integer 0..99 that never decreases, at least once a second while the
+   * query runs.
+   */
   onProgress?: (percent: number) => void;
   /** Default 500; at most 1000. */
   progressIntervalMs?: number;

@@ -132,6 +132,7 @@ describe('jobs: the seed flow, end to end, with real worker processes', () => {
       attempts: 1,
       priority: 'interactive',
       expires_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+      progress_measured: true,
     });
     expect(typeof done.results?.rows[0]?.[1]).toBe('number');
     expect(Date.parse(done.completed_at ?? '')).toBeGreaterThanOrEqual(Date.parse(done.created_at));

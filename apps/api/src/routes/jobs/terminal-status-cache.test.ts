@@ -21,6 +21,7 @@ function status(overrides: Partial<TJobStatus> = {}): TJobStatus {
     priority: 'interactive',
     // Ten minutes after T0, rounded down to the second as the service writes it.
     expires_at: '2024-06-01T14:32:45Z',
+    progress_measured: true,
     ...overrides,
   };
 }
