@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { loadConfigOrExit } from '@repo/config';
+import { loadConfigOrExit, logDestination } from '@repo/config';
 import { checkRedisPolicy } from '@repo/queue';
 import { createApp } from './app';
 import { connectDeps } from './connect-deps';
@@ -8,13 +8,15 @@ import { createApiLogger } from './telemetry/request-logger';
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env);
-  const logger = createApiLogger(config.LOG_LEVEL);
+  const logger = createApiLogger(config.LOG_LEVEL, logDestination(config.LOG_FORMAT));
   if (config.API_KEYS.length === 0) {
     logger.info('API_KEYS is empty: only keys made with `npm run keys` are accepted');
   }
   const { deps, close } = await connectDeps(config, logger);
   const policy = await checkRedisPolicy(deps.redis).catch(() => null);
-  if (policy?.warning) logger.warn({ maxmemoryPolicy: policy.maxmemoryPolicy }, policy.warning);
+  for (const warning of policy?.warnings ?? []) {
+    logger.warn({ maxmemoryPolicy: policy?.maxmemoryPolicy, appendonly: policy?.appendonly }, warning);
+  }
   const server = createHttpServer(createApp(deps), config).listen(config.PORT, config.HOST);
   await once(server, 'listening');
   const address = server.address();

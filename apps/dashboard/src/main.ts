@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { loadConfigOrExit } from '@repo/config';
+import { loadConfigOrExit, logDestination } from '@repo/config';
 import { ALL_QUEUE_NAMES, createRedisClient, whenReady } from '@repo/queue';
 import { Queue } from 'bullmq';
 import pino from 'pino';
@@ -17,7 +17,10 @@ async function main(): Promise<void> {
     console.error(error instanceof Error ? error.message : error);
     process.exit(1);
   }
-  const logger = pino({ level: config.LOG_LEVEL, base: { app: 'dashboard', pid: process.pid } });
+  const logger = pino(
+    { level: config.LOG_LEVEL, base: { app: 'dashboard', pid: process.pid } },
+    logDestination(config.LOG_FORMAT),
+  );
   if (auth.kind === 'off') {
     logger.warn('DASHBOARD_AUTH=off: the dashboard has no login. Use this for local development only.');
   }

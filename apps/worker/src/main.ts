@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { loadConfigOrExit } from '@repo/config';
+import { loadConfigOrExit, logDestination } from '@repo/config';
 import { createSandboxedEngine } from '@repo/engine';
 import {
   announceJobEnded,
@@ -29,7 +29,10 @@ import { createDeliverWebhookProcessor } from './webhooks/deliver-webhook.proces
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit(process.env);
-  const logger = pino({ level: config.LOG_LEVEL, base: { app: 'worker', pid: process.pid } });
+  const logger = pino(
+    { level: config.LOG_LEVEL, base: { app: 'worker', pid: process.pid } },
+    logDestination(config.LOG_FORMAT),
+  );
   // Each tenant's queries run in a sandbox process of that tenant's, kept between jobs; each
   // job gets its own connection there.
   const engine = await createSandboxedEngine({
@@ -56,7 +59,9 @@ async function main(): Promise<void> {
   const metrics = createWorkerMetrics();
   const webhooks = createWebhookQueue(connection, config.QUEUE_PREFIX);
   const policy = await checkRedisPolicy(connection).catch(() => null);
-  if (policy?.warning) logger.warn({ maxmemoryPolicy: policy.maxmemoryPolicy }, policy.warning);
+  for (const warning of policy?.warnings ?? []) {
+    logger.warn({ maxmemoryPolicy: policy?.maxmemoryPolicy, appendonly: policy?.appendonly }, warning);
+  }
 
   // A job's end (webhooks, batches) is announced by the processor, or for the jobs BullMQ
   // fails by itself, by announceBullmqFailures.

@@ -1,5 +1,6 @@
 import { isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { LOG_FORMATS } from './log-format';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const TENANT = /^[A-Za-z0-9_-]{1,64}$/;
@@ -227,6 +228,8 @@ export const ZEnvFields = z.object({
   MAX_DATASET_BYTES_PER_TENANT: int(0, 0, Number.MAX_SAFE_INTEGER),
   WEBHOOK_ALLOWED_HOSTS: list,
   LOG_LEVEL: z.enum(LOG_LEVELS, { error: `expected one of ${LOG_LEVELS.join(', ')}` }).default('info'),
+  /** `auto`: readable lines on a terminal (pino-pretty), JSON lines otherwise; `json` or `pretty` to choose. */
+  LOG_FORMAT: z.enum(LOG_FORMATS, { error: `expected one of ${LOG_FORMATS.join(', ')}` }).default('auto'),
 });
 
 export const ZEnv = ZEnvFields.superRefine((env, ctx) => {

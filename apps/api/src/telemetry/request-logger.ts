@@ -35,7 +35,11 @@ export const LOG_REDACT_PATHS = [
   'req.headers.cookie',
 ];
 
-/** The API's base logger: JSON lines, with keys and credentials redacted everywhere. */
+/**
+ * The API's base logger, with keys and credentials redacted everywhere: JSON lines on
+ * stdout, or on `destination` (main.ts passes @repo/config's logDestination, pino-pretty's
+ * readable lines when stdout is a terminal; redaction happens before either).
+ */
 export function createApiLogger(level: string, destination?: DestinationStream): Logger {
   return pino(
     {
